@@ -81,9 +81,11 @@ type AgentEdges struct {
 	Tools []*AgentTool `json:"tools,omitempty"`
 	// UserPermissions holds the value of the user_permissions edge.
 	UserPermissions []*AgentUserPermission `json:"user_permissions,omitempty"`
+	// ToolBindings holds the value of the tool_bindings edge.
+	ToolBindings []*AgentToolBinding `json:"tool_bindings,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -124,6 +126,15 @@ func (e AgentEdges) UserPermissionsOrErr() ([]*AgentUserPermission, error) {
 		return e.UserPermissions, nil
 	}
 	return nil, &NotLoadedError{edge: "user_permissions"}
+}
+
+// ToolBindingsOrErr returns the ToolBindings value or an error if the edge
+// was not loaded in eager-loading.
+func (e AgentEdges) ToolBindingsOrErr() ([]*AgentToolBinding, error) {
+	if e.loadedTypes[4] {
+		return e.ToolBindings, nil
+	}
+	return nil, &NotLoadedError{edge: "tool_bindings"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -339,6 +350,11 @@ func (_m *Agent) QueryTools() *AgentToolQuery {
 // QueryUserPermissions queries the "user_permissions" edge of the Agent entity.
 func (_m *Agent) QueryUserPermissions() *AgentUserPermissionQuery {
 	return NewAgentClient(_m.config).QueryUserPermissions(_m)
+}
+
+// QueryToolBindings queries the "tool_bindings" edge of the Agent entity.
+func (_m *Agent) QueryToolBindings() *AgentToolBindingQuery {
+	return NewAgentClient(_m.config).QueryToolBindings(_m)
 }
 
 // Update returns a builder for updating this Agent.

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/user"
@@ -354,6 +355,21 @@ func (_c *AgentCreate) AddUserPermissions(v ...*AgentUserPermission) *AgentCreat
 		ids[i] = v[i].ID
 	}
 	return _c.AddUserPermissionIDs(ids...)
+}
+
+// AddToolBindingIDs adds the "tool_bindings" edge to the AgentToolBinding entity by IDs.
+func (_c *AgentCreate) AddToolBindingIDs(ids ...uuid.UUID) *AgentCreate {
+	_c.mutation.AddToolBindingIDs(ids...)
+	return _c
+}
+
+// AddToolBindings adds the "tool_bindings" edges to the AgentToolBinding entity.
+func (_c *AgentCreate) AddToolBindings(v ...*AgentToolBinding) *AgentCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddToolBindingIDs(ids...)
 }
 
 // Mutation returns the AgentMutation object of the builder.
@@ -716,6 +732,13 @@ func (_c *AgentCreate) createSpec() (*Agent, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &AgentToolBindingCreate{config: _c.config, mutation: newAgentToolBindingMutation(_c.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.UserPermissionsIDs(); len(nodes) > 0 {
@@ -727,6 +750,22 @@ func (_c *AgentCreate) createSpec() (*Agent, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ToolBindingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.ToolBindingsTable,
+			Columns: []string{agent.ToolBindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
@@ -34,6 +35,7 @@ type AgentQuery struct {
 	withCreator         *UserQuery
 	withTools           *AgentToolQuery
 	withUserPermissions *AgentUserPermissionQuery
+	withToolBindings    *AgentToolBindingQuery
 	modifiers           []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -152,6 +154,28 @@ func (_q *AgentQuery) QueryUserPermissions() *AgentUserPermissionQuery {
 			sqlgraph.From(agent.Table, agent.FieldID, selector),
 			sqlgraph.To(agentuserpermission.Table, agentuserpermission.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, agent.UserPermissionsTable, agent.UserPermissionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryToolBindings chains the current query on the "tool_bindings" edge.
+func (_q *AgentQuery) QueryToolBindings() *AgentToolBindingQuery {
+	query := (&AgentToolBindingClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agent.Table, agent.FieldID, selector),
+			sqlgraph.To(agenttoolbinding.Table, agenttoolbinding.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, agent.ToolBindingsTable, agent.ToolBindingsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -355,6 +379,7 @@ func (_q *AgentQuery) Clone() *AgentQuery {
 		withCreator:         _q.withCreator.Clone(),
 		withTools:           _q.withTools.Clone(),
 		withUserPermissions: _q.withUserPermissions.Clone(),
+		withToolBindings:    _q.withToolBindings.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -403,6 +428,17 @@ func (_q *AgentQuery) WithUserPermissions(opts ...func(*AgentUserPermissionQuery
 		opt(query)
 	}
 	_q.withUserPermissions = query
+	return _q
+}
+
+// WithToolBindings tells the query-builder to eager-load the nodes that are connected to
+// the "tool_bindings" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentQuery) WithToolBindings(opts ...func(*AgentToolBindingQuery)) *AgentQuery {
+	query := (&AgentToolBindingClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withToolBindings = query
 	return _q
 }
 
@@ -490,11 +526,12 @@ func (_q *AgentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Agent,
 	var (
 		nodes       = []*Agent{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withOrganization != nil,
 			_q.withCreator != nil,
 			_q.withTools != nil,
 			_q.withUserPermissions != nil,
+			_q.withToolBindings != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -541,6 +578,13 @@ func (_q *AgentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Agent,
 		if err := _q.loadUserPermissions(ctx, query, nodes,
 			func(n *Agent) { n.Edges.UserPermissions = []*AgentUserPermission{} },
 			func(n *Agent, e *AgentUserPermission) { n.Edges.UserPermissions = append(n.Edges.UserPermissions, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withToolBindings; query != nil {
+		if err := _q.loadToolBindings(ctx, query, nodes,
+			func(n *Agent) { n.Edges.ToolBindings = []*AgentToolBinding{} },
+			func(n *Agent, e *AgentToolBinding) { n.Edges.ToolBindings = append(n.Edges.ToolBindings, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -684,6 +728,36 @@ func (_q *AgentQuery) loadUserPermissions(ctx context.Context, query *AgentUserP
 	}
 	query.Where(predicate.AgentUserPermission(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(agent.UserPermissionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AgentID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "agent_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AgentQuery) loadToolBindings(ctx context.Context, query *AgentToolBindingQuery, nodes []*Agent, init func(*Agent), assign func(*Agent, *AgentToolBinding)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Agent)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(agenttoolbinding.FieldAgentID)
+	}
+	query.Where(predicate.AgentToolBinding(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(agent.ToolBindingsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -407,6 +408,21 @@ func (_u *AgentUpdate) AddUserPermissions(v ...*AgentUserPermission) *AgentUpdat
 	return _u.AddUserPermissionIDs(ids...)
 }
 
+// AddToolBindingIDs adds the "tool_bindings" edge to the AgentToolBinding entity by IDs.
+func (_u *AgentUpdate) AddToolBindingIDs(ids ...uuid.UUID) *AgentUpdate {
+	_u.mutation.AddToolBindingIDs(ids...)
+	return _u
+}
+
+// AddToolBindings adds the "tool_bindings" edges to the AgentToolBinding entity.
+func (_u *AgentUpdate) AddToolBindings(v ...*AgentToolBinding) *AgentUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddToolBindingIDs(ids...)
+}
+
 // Mutation returns the AgentMutation object of the builder.
 func (_u *AgentUpdate) Mutation() *AgentMutation {
 	return _u.mutation
@@ -452,6 +468,27 @@ func (_u *AgentUpdate) RemoveUserPermissions(v ...*AgentUserPermission) *AgentUp
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveUserPermissionIDs(ids...)
+}
+
+// ClearToolBindings clears all "tool_bindings" edges to the AgentToolBinding entity.
+func (_u *AgentUpdate) ClearToolBindings() *AgentUpdate {
+	_u.mutation.ClearToolBindings()
+	return _u
+}
+
+// RemoveToolBindingIDs removes the "tool_bindings" edge to AgentToolBinding entities by IDs.
+func (_u *AgentUpdate) RemoveToolBindingIDs(ids ...uuid.UUID) *AgentUpdate {
+	_u.mutation.RemoveToolBindingIDs(ids...)
+	return _u
+}
+
+// RemoveToolBindings removes "tool_bindings" edges to AgentToolBinding entities.
+func (_u *AgentUpdate) RemoveToolBindings(v ...*AgentToolBinding) *AgentUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveToolBindingIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -710,6 +747,13 @@ func (_u *AgentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedToolsIDs(); len(nodes) > 0 && !_u.mutation.ToolsCleared() {
@@ -726,6 +770,13 @@ func (_u *AgentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.ToolsIDs(); len(nodes) > 0 {
@@ -741,6 +792,13 @@ func (_u *AgentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
@@ -782,6 +840,51 @@ func (_u *AgentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ToolBindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.ToolBindingsTable,
+			Columns: []string{agent.ToolBindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedToolBindingsIDs(); len(nodes) > 0 && !_u.mutation.ToolBindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.ToolBindingsTable,
+			Columns: []string{agent.ToolBindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ToolBindingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.ToolBindingsTable,
+			Columns: []string{agent.ToolBindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -1185,6 +1288,21 @@ func (_u *AgentUpdateOne) AddUserPermissions(v ...*AgentUserPermission) *AgentUp
 	return _u.AddUserPermissionIDs(ids...)
 }
 
+// AddToolBindingIDs adds the "tool_bindings" edge to the AgentToolBinding entity by IDs.
+func (_u *AgentUpdateOne) AddToolBindingIDs(ids ...uuid.UUID) *AgentUpdateOne {
+	_u.mutation.AddToolBindingIDs(ids...)
+	return _u
+}
+
+// AddToolBindings adds the "tool_bindings" edges to the AgentToolBinding entity.
+func (_u *AgentUpdateOne) AddToolBindings(v ...*AgentToolBinding) *AgentUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddToolBindingIDs(ids...)
+}
+
 // Mutation returns the AgentMutation object of the builder.
 func (_u *AgentUpdateOne) Mutation() *AgentMutation {
 	return _u.mutation
@@ -1230,6 +1348,27 @@ func (_u *AgentUpdateOne) RemoveUserPermissions(v ...*AgentUserPermission) *Agen
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveUserPermissionIDs(ids...)
+}
+
+// ClearToolBindings clears all "tool_bindings" edges to the AgentToolBinding entity.
+func (_u *AgentUpdateOne) ClearToolBindings() *AgentUpdateOne {
+	_u.mutation.ClearToolBindings()
+	return _u
+}
+
+// RemoveToolBindingIDs removes the "tool_bindings" edge to AgentToolBinding entities by IDs.
+func (_u *AgentUpdateOne) RemoveToolBindingIDs(ids ...uuid.UUID) *AgentUpdateOne {
+	_u.mutation.RemoveToolBindingIDs(ids...)
+	return _u
+}
+
+// RemoveToolBindings removes "tool_bindings" edges to AgentToolBinding entities.
+func (_u *AgentUpdateOne) RemoveToolBindings(v ...*AgentToolBinding) *AgentUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveToolBindingIDs(ids...)
 }
 
 // Where appends a list predicates to the AgentUpdate builder.
@@ -1518,6 +1657,13 @@ func (_u *AgentUpdateOne) sqlSave(ctx context.Context) (_node *Agent, err error)
 				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedToolsIDs(); len(nodes) > 0 && !_u.mutation.ToolsCleared() {
@@ -1534,6 +1680,13 @@ func (_u *AgentUpdateOne) sqlSave(ctx context.Context) (_node *Agent, err error)
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.ToolsIDs(); len(nodes) > 0 {
@@ -1549,6 +1702,13 @@ func (_u *AgentUpdateOne) sqlSave(ctx context.Context) (_node *Agent, err error)
 		}
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
@@ -1590,6 +1750,51 @@ func (_u *AgentUpdateOne) sqlSave(ctx context.Context) (_node *Agent, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ToolBindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.ToolBindingsTable,
+			Columns: []string{agent.ToolBindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedToolBindingsIDs(); len(nodes) > 0 && !_u.mutation.ToolBindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.ToolBindingsTable,
+			Columns: []string{agent.ToolBindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ToolBindingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.ToolBindingsTable,
+			Columns: []string{agent.ToolBindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

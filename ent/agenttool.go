@@ -52,9 +52,11 @@ type AgentToolEdges struct {
 	Organization *Organization `json:"organization,omitempty"`
 	// Agents holds the value of the agents edge.
 	Agents []*Agent `json:"agents,omitempty"`
+	// Bindings holds the value of the bindings edge.
+	Bindings []*AgentToolBinding `json:"bindings,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -75,6 +77,15 @@ func (e AgentToolEdges) AgentsOrErr() ([]*Agent, error) {
 		return e.Agents, nil
 	}
 	return nil, &NotLoadedError{edge: "agents"}
+}
+
+// BindingsOrErr returns the Bindings value or an error if the edge
+// was not loaded in eager-loading.
+func (e AgentToolEdges) BindingsOrErr() ([]*AgentToolBinding, error) {
+	if e.loadedTypes[2] {
+		return e.Bindings, nil
+	}
+	return nil, &NotLoadedError{edge: "bindings"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -197,6 +208,11 @@ func (_m *AgentTool) QueryOrganization() *OrganizationQuery {
 // QueryAgents queries the "agents" edge of the AgentTool entity.
 func (_m *AgentTool) QueryAgents() *AgentQuery {
 	return NewAgentToolClient(_m.config).QueryAgents(_m)
+}
+
+// QueryBindings queries the "bindings" edge of the AgentTool entity.
+func (_m *AgentTool) QueryBindings() *AgentToolBindingQuery {
+	return NewAgentToolClient(_m.config).QueryBindings(_m)
 }
 
 // Update returns a builder for updating this AgentTool.

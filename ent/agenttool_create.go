@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
@@ -166,6 +167,21 @@ func (_c *AgentToolCreate) AddAgents(v ...*Agent) *AgentToolCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddAgentIDs(ids...)
+}
+
+// AddBindingIDs adds the "bindings" edge to the AgentToolBinding entity by IDs.
+func (_c *AgentToolCreate) AddBindingIDs(ids ...uuid.UUID) *AgentToolCreate {
+	_c.mutation.AddBindingIDs(ids...)
+	return _c
+}
+
+// AddBindings adds the "bindings" edges to the AgentToolBinding entity.
+func (_c *AgentToolCreate) AddBindings(v ...*AgentToolBinding) *AgentToolCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddBindingIDs(ids...)
 }
 
 // Mutation returns the AgentToolMutation object of the builder.
@@ -376,6 +392,29 @@ func (_c *AgentToolCreate) createSpec() (*AgentTool, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &AgentToolBindingCreate{config: _c.config, mutation: newAgentToolBindingMutation(_c.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.BindingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agenttool.BindingsTable,
+			Columns: []string{agenttool.BindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -30,6 +31,7 @@ type AgentToolQuery struct {
 	predicates       []predicate.AgentTool
 	withOrganization *OrganizationQuery
 	withAgents       *AgentQuery
+	withBindings     *AgentToolBindingQuery
 	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -104,6 +106,28 @@ func (_q *AgentToolQuery) QueryAgents() *AgentQuery {
 			sqlgraph.From(agenttool.Table, agenttool.FieldID, selector),
 			sqlgraph.To(agent.Table, agent.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, agenttool.AgentsTable, agenttool.AgentsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryBindings chains the current query on the "bindings" edge.
+func (_q *AgentToolQuery) QueryBindings() *AgentToolBindingQuery {
+	query := (&AgentToolBindingClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttool.Table, agenttool.FieldID, selector),
+			sqlgraph.To(agenttoolbinding.Table, agenttoolbinding.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, agenttool.BindingsTable, agenttool.BindingsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -305,6 +329,7 @@ func (_q *AgentToolQuery) Clone() *AgentToolQuery {
 		predicates:       append([]predicate.AgentTool{}, _q.predicates...),
 		withOrganization: _q.withOrganization.Clone(),
 		withAgents:       _q.withAgents.Clone(),
+		withBindings:     _q.withBindings.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -331,6 +356,17 @@ func (_q *AgentToolQuery) WithAgents(opts ...func(*AgentQuery)) *AgentToolQuery 
 		opt(query)
 	}
 	_q.withAgents = query
+	return _q
+}
+
+// WithBindings tells the query-builder to eager-load the nodes that are connected to
+// the "bindings" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentToolQuery) WithBindings(opts ...func(*AgentToolBindingQuery)) *AgentToolQuery {
+	query := (&AgentToolBindingClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withBindings = query
 	return _q
 }
 
@@ -418,9 +454,10 @@ func (_q *AgentToolQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ag
 	var (
 		nodes       = []*AgentTool{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withOrganization != nil,
 			_q.withAgents != nil,
+			_q.withBindings != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -454,6 +491,13 @@ func (_q *AgentToolQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ag
 		if err := _q.loadAgents(ctx, query, nodes,
 			func(n *AgentTool) { n.Edges.Agents = []*Agent{} },
 			func(n *AgentTool, e *Agent) { n.Edges.Agents = append(n.Edges.Agents, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withBindings; query != nil {
+		if err := _q.loadBindings(ctx, query, nodes,
+			func(n *AgentTool) { n.Edges.Bindings = []*AgentToolBinding{} },
+			func(n *AgentTool, e *AgentToolBinding) { n.Edges.Bindings = append(n.Edges.Bindings, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -547,6 +591,36 @@ func (_q *AgentToolQuery) loadAgents(ctx context.Context, query *AgentQuery, nod
 		for kn := range nodes {
 			assign(kn, n)
 		}
+	}
+	return nil
+}
+func (_q *AgentToolQuery) loadBindings(ctx context.Context, query *AgentToolBindingQuery, nodes []*AgentTool, init func(*AgentTool), assign func(*AgentTool, *AgentToolBinding)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*AgentTool)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(agenttoolbinding.FieldAgentToolID)
+	}
+	query.Where(predicate.AgentToolBinding(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(agenttool.BindingsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AgentToolID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "agent_tool_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
 
@@ -160,6 +161,21 @@ func (_u *AgentToolUpdate) AddAgents(v ...*Agent) *AgentToolUpdate {
 	return _u.AddAgentIDs(ids...)
 }
 
+// AddBindingIDs adds the "bindings" edge to the AgentToolBinding entity by IDs.
+func (_u *AgentToolUpdate) AddBindingIDs(ids ...uuid.UUID) *AgentToolUpdate {
+	_u.mutation.AddBindingIDs(ids...)
+	return _u
+}
+
+// AddBindings adds the "bindings" edges to the AgentToolBinding entity.
+func (_u *AgentToolUpdate) AddBindings(v ...*AgentToolBinding) *AgentToolUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddBindingIDs(ids...)
+}
+
 // Mutation returns the AgentToolMutation object of the builder.
 func (_u *AgentToolUpdate) Mutation() *AgentToolMutation {
 	return _u.mutation
@@ -184,6 +200,27 @@ func (_u *AgentToolUpdate) RemoveAgents(v ...*Agent) *AgentToolUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAgentIDs(ids...)
+}
+
+// ClearBindings clears all "bindings" edges to the AgentToolBinding entity.
+func (_u *AgentToolUpdate) ClearBindings() *AgentToolUpdate {
+	_u.mutation.ClearBindings()
+	return _u
+}
+
+// RemoveBindingIDs removes the "bindings" edge to AgentToolBinding entities by IDs.
+func (_u *AgentToolUpdate) RemoveBindingIDs(ids ...uuid.UUID) *AgentToolUpdate {
+	_u.mutation.RemoveBindingIDs(ids...)
+	return _u
+}
+
+// RemoveBindings removes "bindings" edges to AgentToolBinding entities.
+func (_u *AgentToolUpdate) RemoveBindings(v ...*AgentToolBinding) *AgentToolUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveBindingIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -313,6 +350,13 @@ func (_u *AgentToolUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedAgentsIDs(); len(nodes) > 0 && !_u.mutation.AgentsCleared() {
@@ -329,6 +373,13 @@ func (_u *AgentToolUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.AgentsIDs(); len(nodes) > 0 {
@@ -340,6 +391,58 @@ func (_u *AgentToolUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.BindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agenttool.BindingsTable,
+			Columns: []string{agenttool.BindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedBindingsIDs(); len(nodes) > 0 && !_u.mutation.BindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agenttool.BindingsTable,
+			Columns: []string{agenttool.BindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BindingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agenttool.BindingsTable,
+			Columns: []string{agenttool.BindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -498,6 +601,21 @@ func (_u *AgentToolUpdateOne) AddAgents(v ...*Agent) *AgentToolUpdateOne {
 	return _u.AddAgentIDs(ids...)
 }
 
+// AddBindingIDs adds the "bindings" edge to the AgentToolBinding entity by IDs.
+func (_u *AgentToolUpdateOne) AddBindingIDs(ids ...uuid.UUID) *AgentToolUpdateOne {
+	_u.mutation.AddBindingIDs(ids...)
+	return _u
+}
+
+// AddBindings adds the "bindings" edges to the AgentToolBinding entity.
+func (_u *AgentToolUpdateOne) AddBindings(v ...*AgentToolBinding) *AgentToolUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddBindingIDs(ids...)
+}
+
 // Mutation returns the AgentToolMutation object of the builder.
 func (_u *AgentToolUpdateOne) Mutation() *AgentToolMutation {
 	return _u.mutation
@@ -522,6 +640,27 @@ func (_u *AgentToolUpdateOne) RemoveAgents(v ...*Agent) *AgentToolUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAgentIDs(ids...)
+}
+
+// ClearBindings clears all "bindings" edges to the AgentToolBinding entity.
+func (_u *AgentToolUpdateOne) ClearBindings() *AgentToolUpdateOne {
+	_u.mutation.ClearBindings()
+	return _u
+}
+
+// RemoveBindingIDs removes the "bindings" edge to AgentToolBinding entities by IDs.
+func (_u *AgentToolUpdateOne) RemoveBindingIDs(ids ...uuid.UUID) *AgentToolUpdateOne {
+	_u.mutation.RemoveBindingIDs(ids...)
+	return _u
+}
+
+// RemoveBindings removes "bindings" edges to AgentToolBinding entities.
+func (_u *AgentToolUpdateOne) RemoveBindings(v ...*AgentToolBinding) *AgentToolUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveBindingIDs(ids...)
 }
 
 // Where appends a list predicates to the AgentToolUpdate builder.
@@ -681,6 +820,13 @@ func (_u *AgentToolUpdateOne) sqlSave(ctx context.Context) (_node *AgentTool, er
 				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedAgentsIDs(); len(nodes) > 0 && !_u.mutation.AgentsCleared() {
@@ -697,6 +843,13 @@ func (_u *AgentToolUpdateOne) sqlSave(ctx context.Context) (_node *AgentTool, er
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.AgentsIDs(); len(nodes) > 0 {
@@ -708,6 +861,58 @@ func (_u *AgentToolUpdateOne) sqlSave(ctx context.Context) (_node *AgentTool, er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &AgentToolBindingCreate{config: _u.config, mutation: newAgentToolBindingMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.BindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agenttool.BindingsTable,
+			Columns: []string{agenttool.BindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedBindingsIDs(); len(nodes) > 0 && !_u.mutation.BindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agenttool.BindingsTable,
+			Columns: []string{agenttool.BindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BindingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agenttool.BindingsTable,
+			Columns: []string{agenttool.BindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttoolbinding.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -28,6 +28,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/appusage"
 	"github.com/worksynapse/worksynapse/ent/auditseal"
@@ -50,6 +51,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/notecomment"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/noteversion"
 	"github.com/worksynapse/worksynapse/ent/organization"
@@ -71,6 +73,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
 	"github.com/worksynapse/worksynapse/ent/taskdependency"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 	"github.com/worksynapse/worksynapse/ent/timelog"
 	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/userrole"
@@ -108,6 +111,8 @@ type Client struct {
 	AgentTask *AgentTaskClient
 	// AgentTool is the client for interacting with the AgentTool builders.
 	AgentTool *AgentToolClient
+	// AgentToolBinding is the client for interacting with the AgentToolBinding builders.
+	AgentToolBinding *AgentToolBindingClient
 	// AgentUserPermission is the client for interacting with the AgentUserPermission builders.
 	AgentUserPermission *AgentUserPermissionClient
 	// AppUsage is the client for interacting with the AppUsage builders.
@@ -152,6 +157,8 @@ type Client struct {
 	NoteFolder *NoteFolderClient
 	// NoteShare is the client for interacting with the NoteShare builders.
 	NoteShare *NoteShareClient
+	// NoteTag is the client for interacting with the NoteTag builders.
+	NoteTag *NoteTagClient
 	// NoteTagDefinition is the client for interacting with the NoteTagDefinition builders.
 	NoteTagDefinition *NoteTagDefinitionClient
 	// NoteVersion is the client for interacting with the NoteVersion builders.
@@ -194,6 +201,8 @@ type Client struct {
 	TaskComment *TaskCommentClient
 	// TaskDependency is the client for interacting with the TaskDependency builders.
 	TaskDependency *TaskDependencyClient
+	// TaskLabel is the client for interacting with the TaskLabel builders.
+	TaskLabel *TaskLabelClient
 	// TimeLog is the client for interacting with the TimeLog builders.
 	TimeLog *TimeLogClient
 	// User is the client for interacting with the User builders.
@@ -225,6 +234,7 @@ func (c *Client) init() {
 	c.AgentSession = NewAgentSessionClient(c.config)
 	c.AgentTask = NewAgentTaskClient(c.config)
 	c.AgentTool = NewAgentToolClient(c.config)
+	c.AgentToolBinding = NewAgentToolBindingClient(c.config)
 	c.AgentUserPermission = NewAgentUserPermissionClient(c.config)
 	c.AppUsage = NewAppUsageClient(c.config)
 	c.AuditSeal = NewAuditSealClient(c.config)
@@ -247,6 +257,7 @@ func (c *Client) init() {
 	c.NoteComment = NewNoteCommentClient(c.config)
 	c.NoteFolder = NewNoteFolderClient(c.config)
 	c.NoteShare = NewNoteShareClient(c.config)
+	c.NoteTag = NewNoteTagClient(c.config)
 	c.NoteTagDefinition = NewNoteTagDefinitionClient(c.config)
 	c.NoteVersion = NewNoteVersionClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
@@ -268,6 +279,7 @@ func (c *Client) init() {
 	c.TaskAttachment = NewTaskAttachmentClient(c.config)
 	c.TaskComment = NewTaskCommentClient(c.config)
 	c.TaskDependency = NewTaskDependencyClient(c.config)
+	c.TaskLabel = NewTaskLabelClient(c.config)
 	c.TimeLog = NewTimeLogClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.UserRole = NewUserRoleClient(c.config)
@@ -376,6 +388,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AgentSession:        NewAgentSessionClient(cfg),
 		AgentTask:           NewAgentTaskClient(cfg),
 		AgentTool:           NewAgentToolClient(cfg),
+		AgentToolBinding:    NewAgentToolBindingClient(cfg),
 		AgentUserPermission: NewAgentUserPermissionClient(cfg),
 		AppUsage:            NewAppUsageClient(cfg),
 		AuditSeal:           NewAuditSealClient(cfg),
@@ -398,6 +411,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		NoteComment:         NewNoteCommentClient(cfg),
 		NoteFolder:          NewNoteFolderClient(cfg),
 		NoteShare:           NewNoteShareClient(cfg),
+		NoteTag:             NewNoteTagClient(cfg),
 		NoteTagDefinition:   NewNoteTagDefinitionClient(cfg),
 		NoteVersion:         NewNoteVersionClient(cfg),
 		Organization:        NewOrganizationClient(cfg),
@@ -419,6 +433,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		TaskAttachment:      NewTaskAttachmentClient(cfg),
 		TaskComment:         NewTaskCommentClient(cfg),
 		TaskDependency:      NewTaskDependencyClient(cfg),
+		TaskLabel:           NewTaskLabelClient(cfg),
 		TimeLog:             NewTimeLogClient(cfg),
 		User:                NewUserClient(cfg),
 		UserRole:            NewUserRoleClient(cfg),
@@ -454,6 +469,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AgentSession:        NewAgentSessionClient(cfg),
 		AgentTask:           NewAgentTaskClient(cfg),
 		AgentTool:           NewAgentToolClient(cfg),
+		AgentToolBinding:    NewAgentToolBindingClient(cfg),
 		AgentUserPermission: NewAgentUserPermissionClient(cfg),
 		AppUsage:            NewAppUsageClient(cfg),
 		AuditSeal:           NewAuditSealClient(cfg),
@@ -476,6 +492,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		NoteComment:         NewNoteCommentClient(cfg),
 		NoteFolder:          NewNoteFolderClient(cfg),
 		NoteShare:           NewNoteShareClient(cfg),
+		NoteTag:             NewNoteTagClient(cfg),
 		NoteTagDefinition:   NewNoteTagDefinitionClient(cfg),
 		NoteVersion:         NewNoteVersionClient(cfg),
 		Organization:        NewOrganizationClient(cfg),
@@ -497,6 +514,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		TaskAttachment:      NewTaskAttachmentClient(cfg),
 		TaskComment:         NewTaskCommentClient(cfg),
 		TaskDependency:      NewTaskDependencyClient(cfg),
+		TaskLabel:           NewTaskLabelClient(cfg),
 		TimeLog:             NewTimeLogClient(cfg),
 		User:                NewUserClient(cfg),
 		UserRole:            NewUserRoleClient(cfg),
@@ -532,16 +550,17 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.ActivityLog, c.Agent, c.AgentAction, c.AgentCall, c.AgentConfigVersion,
 		c.AgentCostLog, c.AgentCostRollup, c.AgentKey, c.AgentMessage, c.AgentSession,
-		c.AgentTask, c.AgentTool, c.AgentUserPermission, c.AppUsage, c.AuditSeal,
-		c.AuthToken, c.Board, c.BoardColumn, c.BudgetReservation, c.Channel,
-		c.ChannelMember, c.IdlePeriod, c.Label, c.LoginHistory, c.Message,
-		c.MessageFile, c.MessageMention, c.MessageReaction, c.Milestone, c.ModelPrice,
-		c.Note, c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition,
-		c.NoteVersion, c.Organization, c.OrganizationMember, c.Permission,
-		c.PinnedMessage, c.ProductivitySummary, c.Project, c.ProjectMember,
-		c.ReadReceipt, c.Role, c.RolePermission, c.SecurityAuditLog, c.Session,
-		c.Sprint, c.StreamEvent, c.StreamTicket, c.Task, c.TaskAttachment,
-		c.TaskComment, c.TaskDependency, c.TimeLog, c.User, c.UserRole, c.WorkLog,
+		c.AgentTask, c.AgentTool, c.AgentToolBinding, c.AgentUserPermission,
+		c.AppUsage, c.AuditSeal, c.AuthToken, c.Board, c.BoardColumn,
+		c.BudgetReservation, c.Channel, c.ChannelMember, c.IdlePeriod, c.Label,
+		c.LoginHistory, c.Message, c.MessageFile, c.MessageMention, c.MessageReaction,
+		c.Milestone, c.ModelPrice, c.Note, c.NoteComment, c.NoteFolder, c.NoteShare,
+		c.NoteTag, c.NoteTagDefinition, c.NoteVersion, c.Organization,
+		c.OrganizationMember, c.Permission, c.PinnedMessage, c.ProductivitySummary,
+		c.Project, c.ProjectMember, c.ReadReceipt, c.Role, c.RolePermission,
+		c.SecurityAuditLog, c.Session, c.Sprint, c.StreamEvent, c.StreamTicket, c.Task,
+		c.TaskAttachment, c.TaskComment, c.TaskDependency, c.TaskLabel, c.TimeLog,
+		c.User, c.UserRole, c.WorkLog,
 	} {
 		n.Use(hooks...)
 	}
@@ -553,16 +572,17 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.ActivityLog, c.Agent, c.AgentAction, c.AgentCall, c.AgentConfigVersion,
 		c.AgentCostLog, c.AgentCostRollup, c.AgentKey, c.AgentMessage, c.AgentSession,
-		c.AgentTask, c.AgentTool, c.AgentUserPermission, c.AppUsage, c.AuditSeal,
-		c.AuthToken, c.Board, c.BoardColumn, c.BudgetReservation, c.Channel,
-		c.ChannelMember, c.IdlePeriod, c.Label, c.LoginHistory, c.Message,
-		c.MessageFile, c.MessageMention, c.MessageReaction, c.Milestone, c.ModelPrice,
-		c.Note, c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition,
-		c.NoteVersion, c.Organization, c.OrganizationMember, c.Permission,
-		c.PinnedMessage, c.ProductivitySummary, c.Project, c.ProjectMember,
-		c.ReadReceipt, c.Role, c.RolePermission, c.SecurityAuditLog, c.Session,
-		c.Sprint, c.StreamEvent, c.StreamTicket, c.Task, c.TaskAttachment,
-		c.TaskComment, c.TaskDependency, c.TimeLog, c.User, c.UserRole, c.WorkLog,
+		c.AgentTask, c.AgentTool, c.AgentToolBinding, c.AgentUserPermission,
+		c.AppUsage, c.AuditSeal, c.AuthToken, c.Board, c.BoardColumn,
+		c.BudgetReservation, c.Channel, c.ChannelMember, c.IdlePeriod, c.Label,
+		c.LoginHistory, c.Message, c.MessageFile, c.MessageMention, c.MessageReaction,
+		c.Milestone, c.ModelPrice, c.Note, c.NoteComment, c.NoteFolder, c.NoteShare,
+		c.NoteTag, c.NoteTagDefinition, c.NoteVersion, c.Organization,
+		c.OrganizationMember, c.Permission, c.PinnedMessage, c.ProductivitySummary,
+		c.Project, c.ProjectMember, c.ReadReceipt, c.Role, c.RolePermission,
+		c.SecurityAuditLog, c.Session, c.Sprint, c.StreamEvent, c.StreamTicket, c.Task,
+		c.TaskAttachment, c.TaskComment, c.TaskDependency, c.TaskLabel, c.TimeLog,
+		c.User, c.UserRole, c.WorkLog,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -595,6 +615,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AgentTask.mutate(ctx, m)
 	case *AgentToolMutation:
 		return c.AgentTool.mutate(ctx, m)
+	case *AgentToolBindingMutation:
+		return c.AgentToolBinding.mutate(ctx, m)
 	case *AgentUserPermissionMutation:
 		return c.AgentUserPermission.mutate(ctx, m)
 	case *AppUsageMutation:
@@ -639,6 +661,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.NoteFolder.mutate(ctx, m)
 	case *NoteShareMutation:
 		return c.NoteShare.mutate(ctx, m)
+	case *NoteTagMutation:
+		return c.NoteTag.mutate(ctx, m)
 	case *NoteTagDefinitionMutation:
 		return c.NoteTagDefinition.mutate(ctx, m)
 	case *NoteVersionMutation:
@@ -681,6 +705,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.TaskComment.mutate(ctx, m)
 	case *TaskDependencyMutation:
 		return c.TaskDependency.mutate(ctx, m)
+	case *TaskLabelMutation:
+		return c.TaskLabel.mutate(ctx, m)
 	case *TimeLogMutation:
 		return c.TimeLog.mutate(ctx, m)
 	case *UserMutation:
@@ -1009,6 +1035,22 @@ func (c *AgentClient) QueryUserPermissions(_m *Agent) *AgentUserPermissionQuery 
 			sqlgraph.From(agent.Table, agent.FieldID, id),
 			sqlgraph.To(agentuserpermission.Table, agentuserpermission.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, agent.UserPermissionsTable, agent.UserPermissionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryToolBindings queries the tool_bindings edge of a Agent.
+func (c *AgentClient) QueryToolBindings(_m *Agent) *AgentToolBindingQuery {
+	query := (&AgentToolBindingClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agent.Table, agent.FieldID, id),
+			sqlgraph.To(agenttoolbinding.Table, agenttoolbinding.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, agent.ToolBindingsTable, agent.ToolBindingsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2918,6 +2960,22 @@ func (c *AgentToolClient) QueryAgents(_m *AgentTool) *AgentQuery {
 	return query
 }
 
+// QueryBindings queries the bindings edge of a AgentTool.
+func (c *AgentToolClient) QueryBindings(_m *AgentTool) *AgentToolBindingQuery {
+	query := (&AgentToolBindingClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttool.Table, agenttool.FieldID, id),
+			sqlgraph.To(agenttoolbinding.Table, agenttoolbinding.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, agenttool.BindingsTable, agenttool.BindingsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AgentToolClient) Hooks() []Hook {
 	hooks := c.hooks.AgentTool
@@ -2942,6 +3000,188 @@ func (c *AgentToolClient) mutate(ctx context.Context, m *AgentToolMutation) (Val
 		return (&AgentToolDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AgentTool mutation op: %q", m.Op())
+	}
+}
+
+// AgentToolBindingClient is a client for the AgentToolBinding schema.
+type AgentToolBindingClient struct {
+	config
+}
+
+// NewAgentToolBindingClient returns a client for the AgentToolBinding from the given config.
+func NewAgentToolBindingClient(c config) *AgentToolBindingClient {
+	return &AgentToolBindingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `agenttoolbinding.Hooks(f(g(h())))`.
+func (c *AgentToolBindingClient) Use(hooks ...Hook) {
+	c.hooks.AgentToolBinding = append(c.hooks.AgentToolBinding, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `agenttoolbinding.Intercept(f(g(h())))`.
+func (c *AgentToolBindingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AgentToolBinding = append(c.inters.AgentToolBinding, interceptors...)
+}
+
+// Create returns a builder for creating a AgentToolBinding entity.
+func (c *AgentToolBindingClient) Create() *AgentToolBindingCreate {
+	mutation := newAgentToolBindingMutation(c.config, OpCreate)
+	return &AgentToolBindingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AgentToolBinding entities.
+func (c *AgentToolBindingClient) CreateBulk(builders ...*AgentToolBindingCreate) *AgentToolBindingCreateBulk {
+	return &AgentToolBindingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AgentToolBindingClient) MapCreateBulk(slice any, setFunc func(*AgentToolBindingCreate, int)) *AgentToolBindingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AgentToolBindingCreateBulk{err: fmt.Errorf("calling to AgentToolBindingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AgentToolBindingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AgentToolBindingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AgentToolBinding.
+func (c *AgentToolBindingClient) Update() *AgentToolBindingUpdate {
+	mutation := newAgentToolBindingMutation(c.config, OpUpdate)
+	return &AgentToolBindingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AgentToolBindingClient) UpdateOne(_m *AgentToolBinding) *AgentToolBindingUpdateOne {
+	mutation := newAgentToolBindingMutation(c.config, OpUpdateOne, withAgentToolBinding(_m))
+	return &AgentToolBindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AgentToolBindingClient) UpdateOneID(id uuid.UUID) *AgentToolBindingUpdateOne {
+	mutation := newAgentToolBindingMutation(c.config, OpUpdateOne, withAgentToolBindingID(id))
+	return &AgentToolBindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AgentToolBinding.
+func (c *AgentToolBindingClient) Delete() *AgentToolBindingDelete {
+	mutation := newAgentToolBindingMutation(c.config, OpDelete)
+	return &AgentToolBindingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AgentToolBindingClient) DeleteOne(_m *AgentToolBinding) *AgentToolBindingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AgentToolBindingClient) DeleteOneID(id uuid.UUID) *AgentToolBindingDeleteOne {
+	builder := c.Delete().Where(agenttoolbinding.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AgentToolBindingDeleteOne{builder}
+}
+
+// Query returns a query builder for AgentToolBinding.
+func (c *AgentToolBindingClient) Query() *AgentToolBindingQuery {
+	return &AgentToolBindingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAgentToolBinding},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AgentToolBinding entity by its id.
+func (c *AgentToolBindingClient) Get(ctx context.Context, id uuid.UUID) (*AgentToolBinding, error) {
+	return c.Query().Where(agenttoolbinding.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AgentToolBindingClient) GetX(ctx context.Context, id uuid.UUID) *AgentToolBinding {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a AgentToolBinding.
+func (c *AgentToolBindingClient) QueryOrganization(_m *AgentToolBinding) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttoolbinding.Table, agenttoolbinding.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttoolbinding.OrganizationTable, agenttoolbinding.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgent queries the agent edge of a AgentToolBinding.
+func (c *AgentToolBindingClient) QueryAgent(_m *AgentToolBinding) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttoolbinding.Table, agenttoolbinding.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttoolbinding.AgentTable, agenttoolbinding.AgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgentTool queries the agent_tool edge of a AgentToolBinding.
+func (c *AgentToolBindingClient) QueryAgentTool(_m *AgentToolBinding) *AgentToolQuery {
+	query := (&AgentToolClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttoolbinding.Table, agenttoolbinding.FieldID, id),
+			sqlgraph.To(agenttool.Table, agenttool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttoolbinding.AgentToolTable, agenttoolbinding.AgentToolColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AgentToolBindingClient) Hooks() []Hook {
+	hooks := c.hooks.AgentToolBinding
+	return append(hooks[:len(hooks):len(hooks)], agenttoolbinding.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AgentToolBindingClient) Interceptors() []Interceptor {
+	return c.inters.AgentToolBinding
+}
+
+func (c *AgentToolBindingClient) mutate(ctx context.Context, m *AgentToolBindingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AgentToolBindingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AgentToolBindingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AgentToolBindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AgentToolBindingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AgentToolBinding mutation op: %q", m.Op())
 	}
 }
 
@@ -4814,6 +5054,22 @@ func (c *LabelClient) QueryTasks(_m *Label) *TaskQuery {
 	return query
 }
 
+// QueryTaskLinks queries the task_links edge of a Label.
+func (c *LabelClient) QueryTaskLinks(_m *Label) *TaskLabelQuery {
+	query := (&TaskLabelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(label.Table, label.FieldID, id),
+			sqlgraph.To(tasklabel.Table, tasklabel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, label.TaskLinksTable, label.TaskLinksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *LabelClient) Hooks() []Hook {
 	hooks := c.hooks.Label
@@ -6324,6 +6580,22 @@ func (c *NoteClient) QueryShares(_m *Note) *NoteShareQuery {
 	return query
 }
 
+// QueryTagLinks queries the tag_links edge of a Note.
+func (c *NoteClient) QueryTagLinks(_m *Note) *NoteTagQuery {
+	query := (&NoteTagClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(notetag.Table, notetag.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, note.TagLinksTable, note.TagLinksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *NoteClient) Hooks() []Hook {
 	hooks := c.hooks.Note
@@ -6980,6 +7252,188 @@ func (c *NoteShareClient) mutate(ctx context.Context, m *NoteShareMutation) (Val
 	}
 }
 
+// NoteTagClient is a client for the NoteTag schema.
+type NoteTagClient struct {
+	config
+}
+
+// NewNoteTagClient returns a client for the NoteTag from the given config.
+func NewNoteTagClient(c config) *NoteTagClient {
+	return &NoteTagClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notetag.Hooks(f(g(h())))`.
+func (c *NoteTagClient) Use(hooks ...Hook) {
+	c.hooks.NoteTag = append(c.hooks.NoteTag, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notetag.Intercept(f(g(h())))`.
+func (c *NoteTagClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NoteTag = append(c.inters.NoteTag, interceptors...)
+}
+
+// Create returns a builder for creating a NoteTag entity.
+func (c *NoteTagClient) Create() *NoteTagCreate {
+	mutation := newNoteTagMutation(c.config, OpCreate)
+	return &NoteTagCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NoteTag entities.
+func (c *NoteTagClient) CreateBulk(builders ...*NoteTagCreate) *NoteTagCreateBulk {
+	return &NoteTagCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NoteTagClient) MapCreateBulk(slice any, setFunc func(*NoteTagCreate, int)) *NoteTagCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NoteTagCreateBulk{err: fmt.Errorf("calling to NoteTagClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NoteTagCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NoteTagCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NoteTag.
+func (c *NoteTagClient) Update() *NoteTagUpdate {
+	mutation := newNoteTagMutation(c.config, OpUpdate)
+	return &NoteTagUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NoteTagClient) UpdateOne(_m *NoteTag) *NoteTagUpdateOne {
+	mutation := newNoteTagMutation(c.config, OpUpdateOne, withNoteTag(_m))
+	return &NoteTagUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NoteTagClient) UpdateOneID(id uuid.UUID) *NoteTagUpdateOne {
+	mutation := newNoteTagMutation(c.config, OpUpdateOne, withNoteTagID(id))
+	return &NoteTagUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NoteTag.
+func (c *NoteTagClient) Delete() *NoteTagDelete {
+	mutation := newNoteTagMutation(c.config, OpDelete)
+	return &NoteTagDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NoteTagClient) DeleteOne(_m *NoteTag) *NoteTagDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NoteTagClient) DeleteOneID(id uuid.UUID) *NoteTagDeleteOne {
+	builder := c.Delete().Where(notetag.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NoteTagDeleteOne{builder}
+}
+
+// Query returns a query builder for NoteTag.
+func (c *NoteTagClient) Query() *NoteTagQuery {
+	return &NoteTagQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNoteTag},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NoteTag entity by its id.
+func (c *NoteTagClient) Get(ctx context.Context, id uuid.UUID) (*NoteTag, error) {
+	return c.Query().Where(notetag.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NoteTagClient) GetX(ctx context.Context, id uuid.UUID) *NoteTag {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a NoteTag.
+func (c *NoteTagClient) QueryOrganization(_m *NoteTag) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notetag.Table, notetag.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notetag.OrganizationTable, notetag.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryNote queries the note edge of a NoteTag.
+func (c *NoteTagClient) QueryNote(_m *NoteTag) *NoteQuery {
+	query := (&NoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notetag.Table, notetag.FieldID, id),
+			sqlgraph.To(note.Table, note.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notetag.NoteTable, notetag.NoteColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryNoteTagDefinition queries the note_tag_definition edge of a NoteTag.
+func (c *NoteTagClient) QueryNoteTagDefinition(_m *NoteTag) *NoteTagDefinitionQuery {
+	query := (&NoteTagDefinitionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notetag.Table, notetag.FieldID, id),
+			sqlgraph.To(notetagdefinition.Table, notetagdefinition.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notetag.NoteTagDefinitionTable, notetag.NoteTagDefinitionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *NoteTagClient) Hooks() []Hook {
+	hooks := c.hooks.NoteTag
+	return append(hooks[:len(hooks):len(hooks)], notetag.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *NoteTagClient) Interceptors() []Interceptor {
+	return c.inters.NoteTag
+}
+
+func (c *NoteTagClient) mutate(ctx context.Context, m *NoteTagMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NoteTagCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NoteTagUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NoteTagUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NoteTagDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NoteTag mutation op: %q", m.Op())
+	}
+}
+
 // NoteTagDefinitionClient is a client for the NoteTagDefinition schema.
 type NoteTagDefinitionClient struct {
 	config
@@ -7113,6 +7567,22 @@ func (c *NoteTagDefinitionClient) QueryNotes(_m *NoteTagDefinition) *NoteQuery {
 			sqlgraph.From(notetagdefinition.Table, notetagdefinition.FieldID, id),
 			sqlgraph.To(note.Table, note.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, notetagdefinition.NotesTable, notetagdefinition.NotesPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryNoteLinks queries the note_links edge of a NoteTagDefinition.
+func (c *NoteTagDefinitionClient) QueryNoteLinks(_m *NoteTagDefinition) *NoteTagQuery {
+	query := (&NoteTagClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notetagdefinition.Table, notetagdefinition.FieldID, id),
+			sqlgraph.To(notetag.Table, notetag.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, notetagdefinition.NoteLinksTable, notetagdefinition.NoteLinksColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -10110,6 +10580,22 @@ func (c *TaskClient) QueryLabels(_m *Task) *LabelQuery {
 	return query
 }
 
+// QueryLabelLinks queries the label_links edge of a Task.
+func (c *TaskClient) QueryLabelLinks(_m *Task) *TaskLabelQuery {
+	query := (&TaskLabelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(tasklabel.Table, tasklabel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, task.LabelLinksTable, task.LabelLinksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TaskClient) Hooks() []Hook {
 	hooks := c.hooks.Task
@@ -10731,6 +11217,188 @@ func (c *TaskDependencyClient) mutate(ctx context.Context, m *TaskDependencyMuta
 		return (&TaskDependencyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown TaskDependency mutation op: %q", m.Op())
+	}
+}
+
+// TaskLabelClient is a client for the TaskLabel schema.
+type TaskLabelClient struct {
+	config
+}
+
+// NewTaskLabelClient returns a client for the TaskLabel from the given config.
+func NewTaskLabelClient(c config) *TaskLabelClient {
+	return &TaskLabelClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `tasklabel.Hooks(f(g(h())))`.
+func (c *TaskLabelClient) Use(hooks ...Hook) {
+	c.hooks.TaskLabel = append(c.hooks.TaskLabel, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `tasklabel.Intercept(f(g(h())))`.
+func (c *TaskLabelClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TaskLabel = append(c.inters.TaskLabel, interceptors...)
+}
+
+// Create returns a builder for creating a TaskLabel entity.
+func (c *TaskLabelClient) Create() *TaskLabelCreate {
+	mutation := newTaskLabelMutation(c.config, OpCreate)
+	return &TaskLabelCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TaskLabel entities.
+func (c *TaskLabelClient) CreateBulk(builders ...*TaskLabelCreate) *TaskLabelCreateBulk {
+	return &TaskLabelCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TaskLabelClient) MapCreateBulk(slice any, setFunc func(*TaskLabelCreate, int)) *TaskLabelCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TaskLabelCreateBulk{err: fmt.Errorf("calling to TaskLabelClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TaskLabelCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TaskLabelCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TaskLabel.
+func (c *TaskLabelClient) Update() *TaskLabelUpdate {
+	mutation := newTaskLabelMutation(c.config, OpUpdate)
+	return &TaskLabelUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TaskLabelClient) UpdateOne(_m *TaskLabel) *TaskLabelUpdateOne {
+	mutation := newTaskLabelMutation(c.config, OpUpdateOne, withTaskLabel(_m))
+	return &TaskLabelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TaskLabelClient) UpdateOneID(id uuid.UUID) *TaskLabelUpdateOne {
+	mutation := newTaskLabelMutation(c.config, OpUpdateOne, withTaskLabelID(id))
+	return &TaskLabelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TaskLabel.
+func (c *TaskLabelClient) Delete() *TaskLabelDelete {
+	mutation := newTaskLabelMutation(c.config, OpDelete)
+	return &TaskLabelDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TaskLabelClient) DeleteOne(_m *TaskLabel) *TaskLabelDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TaskLabelClient) DeleteOneID(id uuid.UUID) *TaskLabelDeleteOne {
+	builder := c.Delete().Where(tasklabel.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TaskLabelDeleteOne{builder}
+}
+
+// Query returns a query builder for TaskLabel.
+func (c *TaskLabelClient) Query() *TaskLabelQuery {
+	return &TaskLabelQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTaskLabel},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TaskLabel entity by its id.
+func (c *TaskLabelClient) Get(ctx context.Context, id uuid.UUID) (*TaskLabel, error) {
+	return c.Query().Where(tasklabel.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TaskLabelClient) GetX(ctx context.Context, id uuid.UUID) *TaskLabel {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a TaskLabel.
+func (c *TaskLabelClient) QueryOrganization(_m *TaskLabel) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(tasklabel.Table, tasklabel.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, tasklabel.OrganizationTable, tasklabel.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTask queries the task edge of a TaskLabel.
+func (c *TaskLabelClient) QueryTask(_m *TaskLabel) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(tasklabel.Table, tasklabel.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, tasklabel.TaskTable, tasklabel.TaskColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLabel queries the label edge of a TaskLabel.
+func (c *TaskLabelClient) QueryLabel(_m *TaskLabel) *LabelQuery {
+	query := (&LabelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(tasklabel.Table, tasklabel.FieldID, id),
+			sqlgraph.To(label.Table, label.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, tasklabel.LabelTable, tasklabel.LabelColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TaskLabelClient) Hooks() []Hook {
+	hooks := c.hooks.TaskLabel
+	return append(hooks[:len(hooks):len(hooks)], tasklabel.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TaskLabelClient) Interceptors() []Interceptor {
+	return c.inters.TaskLabel
+}
+
+func (c *TaskLabelClient) mutate(ctx context.Context, m *TaskLabelMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TaskLabelCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TaskLabelUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TaskLabelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TaskLabelDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TaskLabel mutation op: %q", m.Op())
 	}
 }
 
@@ -11486,28 +12154,28 @@ type (
 	hooks struct {
 		ActivityLog, Agent, AgentAction, AgentCall, AgentConfigVersion, AgentCostLog,
 		AgentCostRollup, AgentKey, AgentMessage, AgentSession, AgentTask, AgentTool,
-		AgentUserPermission, AppUsage, AuditSeal, AuthToken, Board, BoardColumn,
-		BudgetReservation, Channel, ChannelMember, IdlePeriod, Label, LoginHistory,
-		Message, MessageFile, MessageMention, MessageReaction, Milestone, ModelPrice,
-		Note, NoteComment, NoteFolder, NoteShare, NoteTagDefinition, NoteVersion,
-		Organization, OrganizationMember, Permission, PinnedMessage,
-		ProductivitySummary, Project, ProjectMember, ReadReceipt, Role, RolePermission,
-		SecurityAuditLog, Session, Sprint, StreamEvent, StreamTicket, Task,
-		TaskAttachment, TaskComment, TaskDependency, TimeLog, User, UserRole,
-		WorkLog []ent.Hook
+		AgentToolBinding, AgentUserPermission, AppUsage, AuditSeal, AuthToken, Board,
+		BoardColumn, BudgetReservation, Channel, ChannelMember, IdlePeriod, Label,
+		LoginHistory, Message, MessageFile, MessageMention, MessageReaction, Milestone,
+		ModelPrice, Note, NoteComment, NoteFolder, NoteShare, NoteTag,
+		NoteTagDefinition, NoteVersion, Organization, OrganizationMember, Permission,
+		PinnedMessage, ProductivitySummary, Project, ProjectMember, ReadReceipt, Role,
+		RolePermission, SecurityAuditLog, Session, Sprint, StreamEvent, StreamTicket,
+		Task, TaskAttachment, TaskComment, TaskDependency, TaskLabel, TimeLog, User,
+		UserRole, WorkLog []ent.Hook
 	}
 	inters struct {
 		ActivityLog, Agent, AgentAction, AgentCall, AgentConfigVersion, AgentCostLog,
 		AgentCostRollup, AgentKey, AgentMessage, AgentSession, AgentTask, AgentTool,
-		AgentUserPermission, AppUsage, AuditSeal, AuthToken, Board, BoardColumn,
-		BudgetReservation, Channel, ChannelMember, IdlePeriod, Label, LoginHistory,
-		Message, MessageFile, MessageMention, MessageReaction, Milestone, ModelPrice,
-		Note, NoteComment, NoteFolder, NoteShare, NoteTagDefinition, NoteVersion,
-		Organization, OrganizationMember, Permission, PinnedMessage,
-		ProductivitySummary, Project, ProjectMember, ReadReceipt, Role, RolePermission,
-		SecurityAuditLog, Session, Sprint, StreamEvent, StreamTicket, Task,
-		TaskAttachment, TaskComment, TaskDependency, TimeLog, User, UserRole,
-		WorkLog []ent.Interceptor
+		AgentToolBinding, AgentUserPermission, AppUsage, AuditSeal, AuthToken, Board,
+		BoardColumn, BudgetReservation, Channel, ChannelMember, IdlePeriod, Label,
+		LoginHistory, Message, MessageFile, MessageMention, MessageReaction, Milestone,
+		ModelPrice, Note, NoteComment, NoteFolder, NoteShare, NoteTag,
+		NoteTagDefinition, NoteVersion, Organization, OrganizationMember, Permission,
+		PinnedMessage, ProductivitySummary, Project, ProjectMember, ReadReceipt, Role,
+		RolePermission, SecurityAuditLog, Session, Sprint, StreamEvent, StreamTicket,
+		Task, TaskAttachment, TaskComment, TaskDependency, TaskLabel, TimeLog, User,
+		UserRole, WorkLog []ent.Interceptor
 	}
 )
 

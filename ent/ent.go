@@ -24,6 +24,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/appusage"
 	"github.com/worksynapse/worksynapse/ent/auditseal"
@@ -46,6 +47,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/notecomment"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/noteversion"
 	"github.com/worksynapse/worksynapse/ent/organization"
@@ -67,6 +69,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
 	"github.com/worksynapse/worksynapse/ent/taskdependency"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 	"github.com/worksynapse/worksynapse/ent/timelog"
 	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/userrole"
@@ -143,6 +146,7 @@ func checkColumn(t, c string) error {
 			agentsession.Table:        agentsession.ValidColumn,
 			agenttask.Table:           agenttask.ValidColumn,
 			agenttool.Table:           agenttool.ValidColumn,
+			agenttoolbinding.Table:    agenttoolbinding.ValidColumn,
 			agentuserpermission.Table: agentuserpermission.ValidColumn,
 			appusage.Table:            appusage.ValidColumn,
 			auditseal.Table:           auditseal.ValidColumn,
@@ -165,6 +169,7 @@ func checkColumn(t, c string) error {
 			notecomment.Table:         notecomment.ValidColumn,
 			notefolder.Table:          notefolder.ValidColumn,
 			noteshare.Table:           noteshare.ValidColumn,
+			notetag.Table:             notetag.ValidColumn,
 			notetagdefinition.Table:   notetagdefinition.ValidColumn,
 			noteversion.Table:         noteversion.ValidColumn,
 			organization.Table:        organization.ValidColumn,
@@ -186,6 +191,7 @@ func checkColumn(t, c string) error {
 			taskattachment.Table:      taskattachment.ValidColumn,
 			taskcomment.Table:         taskcomment.ValidColumn,
 			taskdependency.Table:      taskdependency.ValidColumn,
+			tasklabel.Table:           tasklabel.ValidColumn,
 			timelog.Table:             timelog.ValidColumn,
 			user.Table:                user.ValidColumn,
 			userrole.Table:            userrole.ValidColumn,

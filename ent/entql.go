@@ -15,6 +15,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/appusage"
 	"github.com/worksynapse/worksynapse/ent/auditseal"
@@ -37,6 +38,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/notecomment"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/noteversion"
 	"github.com/worksynapse/worksynapse/ent/organization"
@@ -59,6 +61,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
 	"github.com/worksynapse/worksynapse/ent/taskdependency"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 	"github.com/worksynapse/worksynapse/ent/timelog"
 	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/userrole"
@@ -72,7 +75,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 59)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 62)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   activitylog.Table,
@@ -393,6 +396,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   agenttoolbinding.Table,
+			Columns: agenttoolbinding.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: agenttoolbinding.FieldID,
+			},
+		},
+		Type: "AgentToolBinding",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agenttoolbinding.FieldOrganizationID: {Type: field.TypeUUID, Column: agenttoolbinding.FieldOrganizationID},
+			agenttoolbinding.FieldAgentID:        {Type: field.TypeUUID, Column: agenttoolbinding.FieldAgentID},
+			agenttoolbinding.FieldAgentToolID:    {Type: field.TypeUUID, Column: agenttoolbinding.FieldAgentToolID},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agentuserpermission.Table,
 			Columns: agentuserpermission.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -411,7 +430,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agentuserpermission.FieldPermission:     {Type: field.TypeEnum, Column: agentuserpermission.FieldPermission},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   appusage.Table,
 			Columns: appusage.Columns,
@@ -436,7 +455,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			appusage.FieldCategory:        {Type: field.TypeEnum, Column: appusage.FieldCategory},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditseal.Table,
 			Columns: auditseal.Columns,
@@ -460,7 +479,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditseal.FieldKeyID:        {Type: field.TypeString, Column: auditseal.FieldKeyID},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   authtoken.Table,
 			Columns: authtoken.Columns,
@@ -479,7 +498,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			authtoken.FieldUsedAt:    {Type: field.TypeTime, Column: authtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   board.Table,
 			Columns: board.Columns,
@@ -500,7 +519,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			board.FieldIsDefault:      {Type: field.TypeBool, Column: board.FieldIsDefault},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   boardcolumn.Table,
 			Columns: boardcolumn.Columns,
@@ -522,7 +541,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			boardcolumn.FieldMappedStatus:   {Type: field.TypeEnum, Column: boardcolumn.FieldMappedStatus},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   budgetreservation.Table,
 			Columns: budgetreservation.Columns,
@@ -543,7 +562,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			budgetreservation.FieldCallID:         {Type: field.TypeUUID, Column: budgetreservation.FieldCallID},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   channel.Table,
 			Columns: channel.Columns,
@@ -571,7 +590,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			channel.FieldLastSeq:        {Type: field.TypeInt64, Column: channel.FieldLastSeq},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   channelmember.Table,
 			Columns: channelmember.Columns,
@@ -594,7 +613,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			channelmember.FieldJoinedAt:       {Type: field.TypeTime, Column: channelmember.FieldJoinedAt},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idleperiod.Table,
 			Columns: idleperiod.Columns,
@@ -615,7 +634,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idleperiod.FieldDurationSeconds: {Type: field.TypeInt, Column: idleperiod.FieldDurationSeconds},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   label.Table,
 			Columns: label.Columns,
@@ -636,7 +655,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			label.FieldColor:          {Type: field.TypeString, Column: label.FieldColor},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   loginhistory.Table,
 			Columns: loginhistory.Columns,
@@ -657,7 +676,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			loginhistory.FieldUserAgent:     {Type: field.TypeString, Column: loginhistory.FieldUserAgent},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   message.Table,
 			Columns: message.Columns,
@@ -686,7 +705,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			message.FieldSeq:              {Type: field.TypeInt64, Column: message.FieldSeq},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagefile.Table,
 			Columns: messagefile.Columns,
@@ -711,7 +730,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			messagefile.FieldStorageKey:     {Type: field.TypeString, Column: messagefile.FieldStorageKey},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagemention.Table,
 			Columns: messagemention.Columns,
@@ -732,7 +751,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			messagemention.FieldOwnMessage:     {Type: field.TypeBool, Column: messagemention.FieldOwnMessage},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagereaction.Table,
 			Columns: messagereaction.Columns,
@@ -752,7 +771,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			messagereaction.FieldEmoji:          {Type: field.TypeString, Column: messagereaction.FieldEmoji},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   milestone.Table,
 			Columns: milestone.Columns,
@@ -775,7 +794,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			milestone.FieldStatus:         {Type: field.TypeEnum, Column: milestone.FieldStatus},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   modelprice.Table,
 			Columns: modelprice.Columns,
@@ -799,7 +818,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			modelprice.FieldEffectiveTo:              {Type: field.TypeTime, Column: modelprice.FieldEffectiveTo},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   note.Table,
 			Columns: note.Columns,
@@ -826,7 +845,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			note.FieldContentSize:    {Type: field.TypeInt, Column: note.FieldContentSize},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notecomment.Table,
 			Columns: notecomment.Columns,
@@ -855,7 +874,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notecomment.FieldResolvedByID:   {Type: field.TypeUUID, Column: notecomment.FieldResolvedByID},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notefolder.Table,
 			Columns: notefolder.Columns,
@@ -875,7 +894,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notefolder.FieldPosition:       {Type: field.TypeInt, Column: notefolder.FieldPosition},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   noteshare.Table,
 			Columns: noteshare.Columns,
@@ -898,7 +917,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 			noteshare.FieldCreatedByID:    {Type: field.TypeUUID, Column: noteshare.FieldCreatedByID},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   notetag.Table,
+			Columns: notetag.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: notetag.FieldID,
+			},
+		},
+		Type: "NoteTag",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notetag.FieldOrganizationID:      {Type: field.TypeUUID, Column: notetag.FieldOrganizationID},
+			notetag.FieldNoteID:              {Type: field.TypeUUID, Column: notetag.FieldNoteID},
+			notetag.FieldNoteTagDefinitionID: {Type: field.TypeUUID, Column: notetag.FieldNoteTagDefinitionID},
+		},
+	}
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notetagdefinition.Table,
 			Columns: notetagdefinition.Columns,
@@ -918,7 +953,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notetagdefinition.FieldColor:          {Type: field.TypeString, Column: notetagdefinition.FieldColor},
 		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   noteversion.Table,
 			Columns: noteversion.Columns,
@@ -939,7 +974,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			noteversion.FieldSizeBytes:      {Type: field.TypeInt, Column: noteversion.FieldSizeBytes},
 		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -966,7 +1001,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldBudgetWarnPercent:       {Type: field.TypeInt, Column: organization.FieldBudgetWarnPercent},
 		},
 	}
-	graph.Nodes[37] = &sqlgraph.Node{
+	graph.Nodes[39] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organizationmember.Table,
 			Columns: organizationmember.Columns,
@@ -986,7 +1021,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organizationmember.FieldJoinedAt:       {Type: field.TypeTime, Column: organizationmember.FieldJoinedAt},
 		},
 	}
-	graph.Nodes[38] = &sqlgraph.Node{
+	graph.Nodes[40] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   permission.Table,
 			Columns: permission.Columns,
@@ -1004,7 +1039,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			permission.FieldDescription: {Type: field.TypeString, Column: permission.FieldDescription},
 		},
 	}
-	graph.Nodes[39] = &sqlgraph.Node{
+	graph.Nodes[41] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pinnedmessage.Table,
 			Columns: pinnedmessage.Columns,
@@ -1025,7 +1060,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pinnedmessage.FieldPinnedAt:       {Type: field.TypeTime, Column: pinnedmessage.FieldPinnedAt},
 		},
 	}
-	graph.Nodes[40] = &sqlgraph.Node{
+	graph.Nodes[42] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   productivitysummary.Table,
 			Columns: productivitysummary.Columns,
@@ -1052,7 +1087,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			productivitysummary.FieldComputedAt:         {Type: field.TypeTime, Column: productivitysummary.FieldComputedAt},
 		},
 	}
-	graph.Nodes[41] = &sqlgraph.Node{
+	graph.Nodes[43] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   project.Table,
 			Columns: project.Columns,
@@ -1081,7 +1116,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldDefaultBoardID: {Type: field.TypeUUID, Column: project.FieldDefaultBoardID},
 		},
 	}
-	graph.Nodes[42] = &sqlgraph.Node{
+	graph.Nodes[44] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   projectmember.Table,
 			Columns: projectmember.Columns,
@@ -1101,7 +1136,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			projectmember.FieldRole:           {Type: field.TypeEnum, Column: projectmember.FieldRole},
 		},
 	}
-	graph.Nodes[43] = &sqlgraph.Node{
+	graph.Nodes[45] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   readreceipt.Table,
 			Columns: readreceipt.Columns,
@@ -1122,7 +1157,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			readreceipt.FieldLastReadAt:        {Type: field.TypeTime, Column: readreceipt.FieldLastReadAt},
 		},
 	}
-	graph.Nodes[44] = &sqlgraph.Node{
+	graph.Nodes[46] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
@@ -1142,7 +1177,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldIsSystem:       {Type: field.TypeBool, Column: role.FieldIsSystem},
 		},
 	}
-	graph.Nodes[45] = &sqlgraph.Node{
+	graph.Nodes[47] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rolepermission.Table,
 			Columns: rolepermission.Columns,
@@ -1159,7 +1194,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rolepermission.FieldPermissionID: {Type: field.TypeUUID, Column: rolepermission.FieldPermissionID},
 		},
 	}
-	graph.Nodes[46] = &sqlgraph.Node{
+	graph.Nodes[48] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   securityauditlog.Table,
 			Columns: securityauditlog.Columns,
@@ -1182,7 +1217,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			securityauditlog.FieldDetails:        {Type: field.TypeJSON, Column: securityauditlog.FieldDetails},
 		},
 	}
-	graph.Nodes[47] = &sqlgraph.Node{
+	graph.Nodes[49] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -1209,7 +1244,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevokeReason:       {Type: field.TypeString, Column: session.FieldRevokeReason},
 		},
 	}
-	graph.Nodes[48] = &sqlgraph.Node{
+	graph.Nodes[50] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sprint.Table,
 			Columns: sprint.Columns,
@@ -1234,7 +1269,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sprint.FieldCompletedAt:    {Type: field.TypeTime, Column: sprint.FieldCompletedAt},
 		},
 	}
-	graph.Nodes[49] = &sqlgraph.Node{
+	graph.Nodes[51] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   streamevent.Table,
 			Columns: streamevent.Columns,
@@ -1254,7 +1289,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			streamevent.FieldPayload:        {Type: field.TypeJSON, Column: streamevent.FieldPayload},
 		},
 	}
-	graph.Nodes[50] = &sqlgraph.Node{
+	graph.Nodes[52] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   streamticket.Table,
 			Columns: streamticket.Columns,
@@ -1273,7 +1308,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			streamticket.FieldUsedAt:    {Type: field.TypeTime, Column: streamticket.FieldUsedAt},
 		},
 	}
-	graph.Nodes[51] = &sqlgraph.Node{
+	graph.Nodes[53] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   task.Table,
 			Columns: task.Columns,
@@ -1312,7 +1347,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			task.FieldAiGeneratingAgentID: {Type: field.TypeUUID, Column: task.FieldAiGeneratingAgentID},
 		},
 	}
-	graph.Nodes[52] = &sqlgraph.Node{
+	graph.Nodes[54] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskattachment.Table,
 			Columns: taskattachment.Columns,
@@ -1336,7 +1371,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskattachment.FieldStorageKey:     {Type: field.TypeString, Column: taskattachment.FieldStorageKey},
 		},
 	}
-	graph.Nodes[53] = &sqlgraph.Node{
+	graph.Nodes[55] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskcomment.Table,
 			Columns: taskcomment.Columns,
@@ -1359,7 +1394,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskcomment.FieldEditedAt:       {Type: field.TypeTime, Column: taskcomment.FieldEditedAt},
 		},
 	}
-	graph.Nodes[54] = &sqlgraph.Node{
+	graph.Nodes[56] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskdependency.Table,
 			Columns: taskdependency.Columns,
@@ -1379,7 +1414,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskdependency.FieldType:           {Type: field.TypeEnum, Column: taskdependency.FieldType},
 		},
 	}
-	graph.Nodes[55] = &sqlgraph.Node{
+	graph.Nodes[57] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   tasklabel.Table,
+			Columns: tasklabel.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: tasklabel.FieldID,
+			},
+		},
+		Type: "TaskLabel",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			tasklabel.FieldOrganizationID: {Type: field.TypeUUID, Column: tasklabel.FieldOrganizationID},
+			tasklabel.FieldTaskID:         {Type: field.TypeUUID, Column: tasklabel.FieldTaskID},
+			tasklabel.FieldLabelID:        {Type: field.TypeUUID, Column: tasklabel.FieldLabelID},
+		},
+	}
+	graph.Nodes[58] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timelog.Table,
 			Columns: timelog.Columns,
@@ -1403,7 +1454,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timelog.FieldBillable:       {Type: field.TypeBool, Column: timelog.FieldBillable},
 		},
 	}
-	graph.Nodes[56] = &sqlgraph.Node{
+	graph.Nodes[59] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1435,7 +1486,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPasswordChangedAt:   {Type: field.TypeTime, Column: user.FieldPasswordChangedAt},
 		},
 	}
-	graph.Nodes[57] = &sqlgraph.Node{
+	graph.Nodes[60] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   userrole.Table,
 			Columns: userrole.Columns,
@@ -1454,7 +1505,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			userrole.FieldGrantedBy:      {Type: field.TypeUUID, Column: userrole.FieldGrantedBy},
 		},
 	}
-	graph.Nodes[58] = &sqlgraph.Node{
+	graph.Nodes[61] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   worklog.Table,
 			Columns: worklog.Columns,
@@ -1539,6 +1590,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Agent",
 		"AgentUserPermission",
+	)
+	graph.MustAddE(
+		"tool_bindings",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.ToolBindingsTable,
+			Columns: []string{agent.ToolBindingsColumn},
+			Bidi:    false,
+		},
+		"Agent",
+		"AgentToolBinding",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1961,6 +2024,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Agent",
 	)
 	graph.MustAddE(
+		"bindings",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agenttool.BindingsTable,
+			Columns: []string{agenttool.BindingsColumn},
+			Bidi:    false,
+		},
+		"AgentTool",
+		"AgentToolBinding",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttoolbinding.OrganizationTable,
+			Columns: []string{agenttoolbinding.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentToolBinding",
+		"Organization",
+	)
+	graph.MustAddE(
+		"agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttoolbinding.AgentTable,
+			Columns: []string{agenttoolbinding.AgentColumn},
+			Bidi:    false,
+		},
+		"AgentToolBinding",
+		"Agent",
+	)
+	graph.MustAddE(
+		"agent_tool",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttoolbinding.AgentToolTable,
+			Columns: []string{agenttoolbinding.AgentToolColumn},
+			Bidi:    false,
+		},
+		"AgentToolBinding",
+		"AgentTool",
+	)
+	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -2271,6 +2382,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Label",
 		"Task",
+	)
+	graph.MustAddE(
+		"task_links",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.TaskLinksTable,
+			Columns: []string{label.TaskLinksColumn},
+			Bidi:    false,
+		},
+		"Label",
+		"TaskLabel",
 	)
 	graph.MustAddE(
 		"organization",
@@ -2597,6 +2720,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"NoteShare",
 	)
 	graph.MustAddE(
+		"tag_links",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.TagLinksTable,
+			Columns: []string{note.TagLinksColumn},
+			Bidi:    false,
+		},
+		"Note",
+		"NoteTag",
+	)
+	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -2769,6 +2904,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   notetag.OrganizationTable,
+			Columns: []string{notetag.OrganizationColumn},
+			Bidi:    false,
+		},
+		"NoteTag",
+		"Organization",
+	)
+	graph.MustAddE(
+		"note",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notetag.NoteTable,
+			Columns: []string{notetag.NoteColumn},
+			Bidi:    false,
+		},
+		"NoteTag",
+		"Note",
+	)
+	graph.MustAddE(
+		"note_tag_definition",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notetag.NoteTagDefinitionTable,
+			Columns: []string{notetag.NoteTagDefinitionColumn},
+			Bidi:    false,
+		},
+		"NoteTag",
+		"NoteTagDefinition",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   notetagdefinition.OrganizationTable,
 			Columns: []string{notetagdefinition.OrganizationColumn},
 			Bidi:    false,
@@ -2787,6 +2958,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"NoteTagDefinition",
 		"Note",
+	)
+	graph.MustAddE(
+		"note_links",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   notetagdefinition.NoteLinksTable,
+			Columns: []string{notetagdefinition.NoteLinksColumn},
+			Bidi:    false,
+		},
+		"NoteTagDefinition",
+		"NoteTag",
 	)
 	graph.MustAddE(
 		"organization",
@@ -3317,6 +3500,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Label",
 	)
 	graph.MustAddE(
+		"label_links",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   task.LabelLinksTable,
+			Columns: []string{task.LabelLinksColumn},
+			Bidi:    false,
+		},
+		"Task",
+		"TaskLabel",
+	)
+	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -3459,6 +3654,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"TaskDependency",
 		"Task",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   tasklabel.OrganizationTable,
+			Columns: []string{tasklabel.OrganizationColumn},
+			Bidi:    false,
+		},
+		"TaskLabel",
+		"Organization",
+	)
+	graph.MustAddE(
+		"task",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   tasklabel.TaskTable,
+			Columns: []string{tasklabel.TaskColumn},
+			Bidi:    false,
+		},
+		"TaskLabel",
+		"Task",
+	)
+	graph.MustAddE(
+		"label",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   tasklabel.LabelTable,
+			Columns: []string{tasklabel.LabelColumn},
+			Bidi:    false,
+		},
+		"TaskLabel",
+		"Label",
 	)
 	graph.MustAddE(
 		"organization",
@@ -3954,6 +4185,20 @@ func (f *AgentFilter) WhereHasUserPermissions() {
 // WhereHasUserPermissionsWith applies a predicate to check if query has an edge user_permissions with a given conditions (other predicates).
 func (f *AgentFilter) WhereHasUserPermissionsWith(preds ...predicate.AgentUserPermission) {
 	f.Where(entql.HasEdgeWith("user_permissions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasToolBindings applies a predicate to check if query has an edge tool_bindings.
+func (f *AgentFilter) WhereHasToolBindings() {
+	f.Where(entql.HasEdge("tool_bindings"))
+}
+
+// WhereHasToolBindingsWith applies a predicate to check if query has an edge tool_bindings with a given conditions (other predicates).
+func (f *AgentFilter) WhereHasToolBindingsWith(preds ...predicate.AgentToolBinding) {
+	f.Where(entql.HasEdgeWith("tool_bindings", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -5475,6 +5720,117 @@ func (f *AgentToolFilter) WhereHasAgentsWith(preds ...predicate.Agent) {
 	})))
 }
 
+// WhereHasBindings applies a predicate to check if query has an edge bindings.
+func (f *AgentToolFilter) WhereHasBindings() {
+	f.Where(entql.HasEdge("bindings"))
+}
+
+// WhereHasBindingsWith applies a predicate to check if query has an edge bindings with a given conditions (other predicates).
+func (f *AgentToolFilter) WhereHasBindingsWith(preds ...predicate.AgentToolBinding) {
+	f.Where(entql.HasEdgeWith("bindings", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AgentToolBindingQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AgentToolBindingQuery builder.
+func (_q *AgentToolBindingQuery) Filter() *AgentToolBindingFilter {
+	return &AgentToolBindingFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AgentToolBindingMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AgentToolBindingMutation builder.
+func (m *AgentToolBindingMutation) Filter() *AgentToolBindingFilter {
+	return &AgentToolBindingFilter{config: m.config, predicateAdder: m}
+}
+
+// AgentToolBindingFilter provides a generic filtering capability at runtime for AgentToolBindingQuery.
+type AgentToolBindingFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AgentToolBindingFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AgentToolBindingFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(agenttoolbinding.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentToolBindingFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agenttoolbinding.FieldOrganizationID))
+}
+
+// WhereAgentID applies the entql [16]byte predicate on the agent_id field.
+func (f *AgentToolBindingFilter) WhereAgentID(p entql.ValueP) {
+	f.Where(p.Field(agenttoolbinding.FieldAgentID))
+}
+
+// WhereAgentToolID applies the entql [16]byte predicate on the agent_tool_id field.
+func (f *AgentToolBindingFilter) WhereAgentToolID(p entql.ValueP) {
+	f.Where(p.Field(agenttoolbinding.FieldAgentToolID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentToolBindingFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentToolBindingFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgent applies a predicate to check if query has an edge agent.
+func (f *AgentToolBindingFilter) WhereHasAgent() {
+	f.Where(entql.HasEdge("agent"))
+}
+
+// WhereHasAgentWith applies a predicate to check if query has an edge agent with a given conditions (other predicates).
+func (f *AgentToolBindingFilter) WhereHasAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgentTool applies a predicate to check if query has an edge agent_tool.
+func (f *AgentToolBindingFilter) WhereHasAgentTool() {
+	f.Where(entql.HasEdge("agent_tool"))
+}
+
+// WhereHasAgentToolWith applies a predicate to check if query has an edge agent_tool with a given conditions (other predicates).
+func (f *AgentToolBindingFilter) WhereHasAgentToolWith(preds ...predicate.AgentTool) {
+	f.Where(entql.HasEdgeWith("agent_tool", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *AgentUserPermissionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -5504,7 +5860,7 @@ type AgentUserPermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentUserPermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5621,7 +5977,7 @@ type AppUsageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AppUsageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5749,7 +6105,7 @@ type AuditSealFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditSealFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5844,7 +6200,7 @@ type AuthTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuthTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5928,7 +6284,7 @@ type BoardFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BoardFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6050,7 +6406,7 @@ type BoardColumnFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BoardColumnFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6163,7 +6519,7 @@ type BudgetReservationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BudgetReservationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6285,7 +6641,7 @@ type ChannelFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChannelFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6456,7 +6812,7 @@ type ChannelMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChannelMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6588,7 +6944,7 @@ type IdlePeriodFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdlePeriodFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6696,7 +7052,7 @@ type LabelFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LabelFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6789,6 +7145,20 @@ func (f *LabelFilter) WhereHasTasksWith(preds ...predicate.Task) {
 	})))
 }
 
+// WhereHasTaskLinks applies a predicate to check if query has an edge task_links.
+func (f *LabelFilter) WhereHasTaskLinks() {
+	f.Where(entql.HasEdge("task_links"))
+}
+
+// WhereHasTaskLinksWith applies a predicate to check if query has an edge task_links with a given conditions (other predicates).
+func (f *LabelFilter) WhereHasTaskLinksWith(preds ...predicate.TaskLabel) {
+	f.Where(entql.HasEdgeWith("task_links", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *LoginHistoryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -6818,7 +7188,7 @@ type LoginHistoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LoginHistoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6898,7 +7268,7 @@ type MessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7144,7 +7514,7 @@ type MessageFileFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageFileFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7300,7 +7670,7 @@ type MessageMentionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageMentionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7422,7 +7792,7 @@ type MessageReactionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageReactionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7539,7 +7909,7 @@ type MilestoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MilestoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7657,7 +8027,7 @@ type ModelPriceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ModelPriceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7752,7 +8122,7 @@ type NoteFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7917,6 +8287,20 @@ func (f *NoteFilter) WhereHasSharesWith(preds ...predicate.NoteShare) {
 	})))
 }
 
+// WhereHasTagLinks applies a predicate to check if query has an edge tag_links.
+func (f *NoteFilter) WhereHasTagLinks() {
+	f.Where(entql.HasEdge("tag_links"))
+}
+
+// WhereHasTagLinksWith applies a predicate to check if query has an edge tag_links with a given conditions (other predicates).
+func (f *NoteFilter) WhereHasTagLinksWith(preds ...predicate.NoteTag) {
+	f.Where(entql.HasEdgeWith("tag_links", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *NoteCommentQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -7946,7 +8330,7 @@ type NoteCommentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteCommentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8150,7 +8534,7 @@ type NoteFolderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteFolderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8267,7 +8651,7 @@ type NoteShareFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteShareFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8399,6 +8783,103 @@ func (f *NoteShareFilter) WhereHasCreatedByWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *NoteTagQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NoteTagQuery builder.
+func (_q *NoteTagQuery) Filter() *NoteTagFilter {
+	return &NoteTagFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NoteTagMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NoteTagMutation builder.
+func (m *NoteTagMutation) Filter() *NoteTagFilter {
+	return &NoteTagFilter{config: m.config, predicateAdder: m}
+}
+
+// NoteTagFilter provides a generic filtering capability at runtime for NoteTagQuery.
+type NoteTagFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NoteTagFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *NoteTagFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(notetag.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *NoteTagFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(notetag.FieldOrganizationID))
+}
+
+// WhereNoteID applies the entql [16]byte predicate on the note_id field.
+func (f *NoteTagFilter) WhereNoteID(p entql.ValueP) {
+	f.Where(p.Field(notetag.FieldNoteID))
+}
+
+// WhereNoteTagDefinitionID applies the entql [16]byte predicate on the note_tag_definition_id field.
+func (f *NoteTagFilter) WhereNoteTagDefinitionID(p entql.ValueP) {
+	f.Where(p.Field(notetag.FieldNoteTagDefinitionID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *NoteTagFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *NoteTagFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasNote applies a predicate to check if query has an edge note.
+func (f *NoteTagFilter) WhereHasNote() {
+	f.Where(entql.HasEdge("note"))
+}
+
+// WhereHasNoteWith applies a predicate to check if query has an edge note with a given conditions (other predicates).
+func (f *NoteTagFilter) WhereHasNoteWith(preds ...predicate.Note) {
+	f.Where(entql.HasEdgeWith("note", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasNoteTagDefinition applies a predicate to check if query has an edge note_tag_definition.
+func (f *NoteTagFilter) WhereHasNoteTagDefinition() {
+	f.Where(entql.HasEdge("note_tag_definition"))
+}
+
+// WhereHasNoteTagDefinitionWith applies a predicate to check if query has an edge note_tag_definition with a given conditions (other predicates).
+func (f *NoteTagFilter) WhereHasNoteTagDefinitionWith(preds ...predicate.NoteTagDefinition) {
+	f.Where(entql.HasEdgeWith("note_tag_definition", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *NoteTagDefinitionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -8427,7 +8908,7 @@ type NoteTagDefinitionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteTagDefinitionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8501,6 +8982,20 @@ func (f *NoteTagDefinitionFilter) WhereHasNotesWith(preds ...predicate.Note) {
 	})))
 }
 
+// WhereHasNoteLinks applies a predicate to check if query has an edge note_links.
+func (f *NoteTagDefinitionFilter) WhereHasNoteLinks() {
+	f.Where(entql.HasEdge("note_links"))
+}
+
+// WhereHasNoteLinksWith applies a predicate to check if query has an edge note_links with a given conditions (other predicates).
+func (f *NoteTagDefinitionFilter) WhereHasNoteLinksWith(preds ...predicate.NoteTag) {
+	f.Where(entql.HasEdgeWith("note_links", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *NoteVersionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -8530,7 +9025,7 @@ type NoteVersionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteVersionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8652,7 +9147,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8776,7 +9271,7 @@ type OrganizationMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8879,7 +9374,7 @@ type PermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8972,7 +9467,7 @@ type PinnedMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PinnedMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9108,7 +9603,7 @@ type ProductivitySummaryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductivitySummaryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9246,7 +9741,7 @@ type ProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9422,7 +9917,7 @@ type ProjectMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9539,7 +10034,7 @@ type ReadReceiptFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReadReceiptFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9661,7 +10156,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9792,7 +10287,7 @@ type RolePermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RolePermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9880,7 +10375,7 @@ type SecurityAuditLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SecurityAuditLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9970,7 +10465,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10094,7 +10589,7 @@ type SprintFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SprintFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10222,7 +10717,7 @@ type StreamEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StreamEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10297,7 +10792,7 @@ type StreamTicketFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StreamTicketFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10367,7 +10862,7 @@ type TaskFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10662,6 +11157,20 @@ func (f *TaskFilter) WhereHasLabelsWith(preds ...predicate.Label) {
 	})))
 }
 
+// WhereHasLabelLinks applies a predicate to check if query has an edge label_links.
+func (f *TaskFilter) WhereHasLabelLinks() {
+	f.Where(entql.HasEdge("label_links"))
+}
+
+// WhereHasLabelLinksWith applies a predicate to check if query has an edge label_links with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasLabelLinksWith(preds ...predicate.TaskLabel) {
+	f.Where(entql.HasEdgeWith("label_links", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *TaskAttachmentQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -10691,7 +11200,7 @@ type TaskAttachmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskAttachmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[54].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10828,7 +11337,7 @@ type TaskCommentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskCommentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[55].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -11002,7 +11511,7 @@ type TaskDependencyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskDependencyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[54].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[56].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -11091,6 +11600,103 @@ func (f *TaskDependencyFilter) WhereHasDependsOnWith(preds ...predicate.Task) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *TaskLabelQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TaskLabelQuery builder.
+func (_q *TaskLabelQuery) Filter() *TaskLabelFilter {
+	return &TaskLabelFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TaskLabelMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TaskLabelMutation builder.
+func (m *TaskLabelMutation) Filter() *TaskLabelFilter {
+	return &TaskLabelFilter{config: m.config, predicateAdder: m}
+}
+
+// TaskLabelFilter provides a generic filtering capability at runtime for TaskLabelQuery.
+type TaskLabelFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TaskLabelFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[57].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *TaskLabelFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(tasklabel.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *TaskLabelFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(tasklabel.FieldOrganizationID))
+}
+
+// WhereTaskID applies the entql [16]byte predicate on the task_id field.
+func (f *TaskLabelFilter) WhereTaskID(p entql.ValueP) {
+	f.Where(p.Field(tasklabel.FieldTaskID))
+}
+
+// WhereLabelID applies the entql [16]byte predicate on the label_id field.
+func (f *TaskLabelFilter) WhereLabelID(p entql.ValueP) {
+	f.Where(p.Field(tasklabel.FieldLabelID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *TaskLabelFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *TaskLabelFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTask applies a predicate to check if query has an edge task.
+func (f *TaskLabelFilter) WhereHasTask() {
+	f.Where(entql.HasEdge("task"))
+}
+
+// WhereHasTaskWith applies a predicate to check if query has an edge task with a given conditions (other predicates).
+func (f *TaskLabelFilter) WhereHasTaskWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("task", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasLabel applies a predicate to check if query has an edge label.
+func (f *TaskLabelFilter) WhereHasLabel() {
+	f.Where(entql.HasEdge("label"))
+}
+
+// WhereHasLabelWith applies a predicate to check if query has an edge label with a given conditions (other predicates).
+func (f *TaskLabelFilter) WhereHasLabelWith(preds ...predicate.Label) {
+	f.Where(entql.HasEdgeWith("label", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *TimeLogQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -11119,7 +11725,7 @@ type TimeLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[55].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[58].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -11256,7 +11862,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[56].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[59].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -11433,7 +12039,7 @@ type UserRoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserRoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[57].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[60].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -11545,7 +12151,7 @@ type WorkLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[58].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[61].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -50,9 +50,11 @@ type LabelEdges struct {
 	Project *Project `json:"project,omitempty"`
 	// Tasks holds the value of the tasks edge.
 	Tasks []*Task `json:"tasks,omitempty"`
+	// TaskLinks holds the value of the task_links edge.
+	TaskLinks []*TaskLabel `json:"task_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -84,6 +86,15 @@ func (e LabelEdges) TasksOrErr() ([]*Task, error) {
 		return e.Tasks, nil
 	}
 	return nil, &NotLoadedError{edge: "tasks"}
+}
+
+// TaskLinksOrErr returns the TaskLinks value or an error if the edge
+// was not loaded in eager-loading.
+func (e LabelEdges) TaskLinksOrErr() ([]*TaskLabel, error) {
+	if e.loadedTypes[3] {
+		return e.TaskLinks, nil
+	}
+	return nil, &NotLoadedError{edge: "task_links"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -195,6 +206,11 @@ func (_m *Label) QueryProject() *ProjectQuery {
 // QueryTasks queries the "tasks" edge of the Label entity.
 func (_m *Label) QueryTasks() *TaskQuery {
 	return NewLabelClient(_m.config).QueryTasks(_m)
+}
+
+// QueryTaskLinks queries the "task_links" edge of the Label entity.
+func (_m *Label) QueryTaskLinks() *TaskLabelQuery {
+	return NewLabelClient(_m.config).QueryTaskLinks(_m)
 }
 
 // Update returns a builder for updating this Label.

@@ -17,6 +17,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 )
 
 // LabelCreate is the builder for creating a Label entity.
@@ -152,6 +153,21 @@ func (_c *LabelCreate) AddTasks(v ...*Task) *LabelCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddTaskIDs(ids...)
+}
+
+// AddTaskLinkIDs adds the "task_links" edge to the TaskLabel entity by IDs.
+func (_c *LabelCreate) AddTaskLinkIDs(ids ...uuid.UUID) *LabelCreate {
+	_c.mutation.AddTaskLinkIDs(ids...)
+	return _c
+}
+
+// AddTaskLinks adds the "task_links" edges to the TaskLabel entity.
+func (_c *LabelCreate) AddTaskLinks(v ...*TaskLabel) *LabelCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddTaskLinkIDs(ids...)
 }
 
 // Mutation returns the LabelMutation object of the builder.
@@ -370,6 +386,29 @@ func (_c *LabelCreate) createSpec() (*Label, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &TaskLabelCreate{config: _c.config, mutation: newTaskLabelMutation(_c.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TaskLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.TaskLinksTable,
+			Columns: []string{label.TaskLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

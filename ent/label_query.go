@@ -20,6 +20,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 )
 
 // LabelQuery is the builder for querying Label entities.
@@ -32,6 +33,7 @@ type LabelQuery struct {
 	withOrganization *OrganizationQuery
 	withProject      *ProjectQuery
 	withTasks        *TaskQuery
+	withTaskLinks    *TaskLabelQuery
 	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -128,6 +130,28 @@ func (_q *LabelQuery) QueryTasks() *TaskQuery {
 			sqlgraph.From(label.Table, label.FieldID, selector),
 			sqlgraph.To(task.Table, task.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, label.TasksTable, label.TasksPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTaskLinks chains the current query on the "task_links" edge.
+func (_q *LabelQuery) QueryTaskLinks() *TaskLabelQuery {
+	query := (&TaskLabelClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(label.Table, label.FieldID, selector),
+			sqlgraph.To(tasklabel.Table, tasklabel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, label.TaskLinksTable, label.TaskLinksColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -330,6 +354,7 @@ func (_q *LabelQuery) Clone() *LabelQuery {
 		withOrganization: _q.withOrganization.Clone(),
 		withProject:      _q.withProject.Clone(),
 		withTasks:        _q.withTasks.Clone(),
+		withTaskLinks:    _q.withTaskLinks.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -367,6 +392,17 @@ func (_q *LabelQuery) WithTasks(opts ...func(*TaskQuery)) *LabelQuery {
 		opt(query)
 	}
 	_q.withTasks = query
+	return _q
+}
+
+// WithTaskLinks tells the query-builder to eager-load the nodes that are connected to
+// the "task_links" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *LabelQuery) WithTaskLinks(opts ...func(*TaskLabelQuery)) *LabelQuery {
+	query := (&TaskLabelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTaskLinks = query
 	return _q
 }
 
@@ -454,10 +490,11 @@ func (_q *LabelQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Label,
 	var (
 		nodes       = []*Label{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withOrganization != nil,
 			_q.withProject != nil,
 			_q.withTasks != nil,
+			_q.withTaskLinks != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -497,6 +534,13 @@ func (_q *LabelQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Label,
 		if err := _q.loadTasks(ctx, query, nodes,
 			func(n *Label) { n.Edges.Tasks = []*Task{} },
 			func(n *Label, e *Task) { n.Edges.Tasks = append(n.Edges.Tasks, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTaskLinks; query != nil {
+		if err := _q.loadTaskLinks(ctx, query, nodes,
+			func(n *Label) { n.Edges.TaskLinks = []*TaskLabel{} },
+			func(n *Label, e *TaskLabel) { n.Edges.TaskLinks = append(n.Edges.TaskLinks, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -619,6 +663,36 @@ func (_q *LabelQuery) loadTasks(ctx context.Context, query *TaskQuery, nodes []*
 		for kn := range nodes {
 			assign(kn, n)
 		}
+	}
+	return nil
+}
+func (_q *LabelQuery) loadTaskLinks(ctx context.Context, query *TaskLabelQuery, nodes []*Label, init func(*Label), assign func(*Label, *TaskLabel)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Label)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(tasklabel.FieldLabelID)
+	}
+	query.Where(predicate.TaskLabel(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(label.TaskLinksColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.LabelID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "label_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/label"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 )
 
 // LabelUpdate is the builder for updating Label entities.
@@ -121,6 +122,21 @@ func (_u *LabelUpdate) AddTasks(v ...*Task) *LabelUpdate {
 	return _u.AddTaskIDs(ids...)
 }
 
+// AddTaskLinkIDs adds the "task_links" edge to the TaskLabel entity by IDs.
+func (_u *LabelUpdate) AddTaskLinkIDs(ids ...uuid.UUID) *LabelUpdate {
+	_u.mutation.AddTaskLinkIDs(ids...)
+	return _u
+}
+
+// AddTaskLinks adds the "task_links" edges to the TaskLabel entity.
+func (_u *LabelUpdate) AddTaskLinks(v ...*TaskLabel) *LabelUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTaskLinkIDs(ids...)
+}
+
 // Mutation returns the LabelMutation object of the builder.
 func (_u *LabelUpdate) Mutation() *LabelMutation {
 	return _u.mutation
@@ -145,6 +161,27 @@ func (_u *LabelUpdate) RemoveTasks(v ...*Task) *LabelUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTaskIDs(ids...)
+}
+
+// ClearTaskLinks clears all "task_links" edges to the TaskLabel entity.
+func (_u *LabelUpdate) ClearTaskLinks() *LabelUpdate {
+	_u.mutation.ClearTaskLinks()
+	return _u
+}
+
+// RemoveTaskLinkIDs removes the "task_links" edge to TaskLabel entities by IDs.
+func (_u *LabelUpdate) RemoveTaskLinkIDs(ids ...uuid.UUID) *LabelUpdate {
+	_u.mutation.RemoveTaskLinkIDs(ids...)
+	return _u
+}
+
+// RemoveTaskLinks removes "task_links" edges to TaskLabel entities.
+func (_u *LabelUpdate) RemoveTaskLinks(v ...*TaskLabel) *LabelUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTaskLinkIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -265,6 +302,13 @@ func (_u *LabelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedTasksIDs(); len(nodes) > 0 && !_u.mutation.TasksCleared() {
@@ -281,6 +325,13 @@ func (_u *LabelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.TasksIDs(); len(nodes) > 0 {
@@ -292,6 +343,58 @@ func (_u *LabelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TaskLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.TaskLinksTable,
+			Columns: []string{label.TaskLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTaskLinksIDs(); len(nodes) > 0 && !_u.mutation.TaskLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.TaskLinksTable,
+			Columns: []string{label.TaskLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TaskLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.TaskLinksTable,
+			Columns: []string{label.TaskLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -411,6 +514,21 @@ func (_u *LabelUpdateOne) AddTasks(v ...*Task) *LabelUpdateOne {
 	return _u.AddTaskIDs(ids...)
 }
 
+// AddTaskLinkIDs adds the "task_links" edge to the TaskLabel entity by IDs.
+func (_u *LabelUpdateOne) AddTaskLinkIDs(ids ...uuid.UUID) *LabelUpdateOne {
+	_u.mutation.AddTaskLinkIDs(ids...)
+	return _u
+}
+
+// AddTaskLinks adds the "task_links" edges to the TaskLabel entity.
+func (_u *LabelUpdateOne) AddTaskLinks(v ...*TaskLabel) *LabelUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTaskLinkIDs(ids...)
+}
+
 // Mutation returns the LabelMutation object of the builder.
 func (_u *LabelUpdateOne) Mutation() *LabelMutation {
 	return _u.mutation
@@ -435,6 +553,27 @@ func (_u *LabelUpdateOne) RemoveTasks(v ...*Task) *LabelUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTaskIDs(ids...)
+}
+
+// ClearTaskLinks clears all "task_links" edges to the TaskLabel entity.
+func (_u *LabelUpdateOne) ClearTaskLinks() *LabelUpdateOne {
+	_u.mutation.ClearTaskLinks()
+	return _u
+}
+
+// RemoveTaskLinkIDs removes the "task_links" edge to TaskLabel entities by IDs.
+func (_u *LabelUpdateOne) RemoveTaskLinkIDs(ids ...uuid.UUID) *LabelUpdateOne {
+	_u.mutation.RemoveTaskLinkIDs(ids...)
+	return _u
+}
+
+// RemoveTaskLinks removes "task_links" edges to TaskLabel entities.
+func (_u *LabelUpdateOne) RemoveTaskLinks(v ...*TaskLabel) *LabelUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTaskLinkIDs(ids...)
 }
 
 // Where appends a list predicates to the LabelUpdate builder.
@@ -585,6 +724,13 @@ func (_u *LabelUpdateOne) sqlSave(ctx context.Context) (_node *Label, err error)
 				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedTasksIDs(); len(nodes) > 0 && !_u.mutation.TasksCleared() {
@@ -601,6 +747,13 @@ func (_u *LabelUpdateOne) sqlSave(ctx context.Context) (_node *Label, err error)
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.TasksIDs(); len(nodes) > 0 {
@@ -612,6 +765,58 @@ func (_u *LabelUpdateOne) sqlSave(ctx context.Context) (_node *Label, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TaskLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.TaskLinksTable,
+			Columns: []string{label.TaskLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTaskLinksIDs(); len(nodes) > 0 && !_u.mutation.TaskLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.TaskLinksTable,
+			Columns: []string{label.TaskLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TaskLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   label.TaskLinksTable,
+			Columns: []string{label.TaskLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

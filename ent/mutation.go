@@ -25,6 +25,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/appusage"
 	"github.com/worksynapse/worksynapse/ent/auditseal"
@@ -47,6 +48,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/notecomment"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/noteversion"
 	"github.com/worksynapse/worksynapse/ent/organization"
@@ -69,6 +71,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
 	"github.com/worksynapse/worksynapse/ent/taskdependency"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 	"github.com/worksynapse/worksynapse/ent/timelog"
 	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/userrole"
@@ -96,6 +99,7 @@ const (
 	TypeAgentSession        = "AgentSession"
 	TypeAgentTask           = "AgentTask"
 	TypeAgentTool           = "AgentTool"
+	TypeAgentToolBinding    = "AgentToolBinding"
 	TypeAgentUserPermission = "AgentUserPermission"
 	TypeAppUsage            = "AppUsage"
 	TypeAuditSeal           = "AuditSeal"
@@ -118,6 +122,7 @@ const (
 	TypeNoteComment         = "NoteComment"
 	TypeNoteFolder          = "NoteFolder"
 	TypeNoteShare           = "NoteShare"
+	TypeNoteTag             = "NoteTag"
 	TypeNoteTagDefinition   = "NoteTagDefinition"
 	TypeNoteVersion         = "NoteVersion"
 	TypeOrganization        = "Organization"
@@ -139,6 +144,7 @@ const (
 	TypeTaskAttachment      = "TaskAttachment"
 	TypeTaskComment         = "TaskComment"
 	TypeTaskDependency      = "TaskDependency"
+	TypeTaskLabel           = "TaskLabel"
 	TypeTimeLog             = "TimeLog"
 	TypeUser                = "User"
 	TypeUserRole            = "UserRole"
@@ -1505,6 +1511,9 @@ type AgentMutation struct {
 	user_permissions         map[uuid.UUID]struct{}
 	removeduser_permissions  map[uuid.UUID]struct{}
 	cleareduser_permissions  bool
+	tool_bindings            map[uuid.UUID]struct{}
+	removedtool_bindings     map[uuid.UUID]struct{}
+	clearedtool_bindings     bool
 	done                     bool
 	oldValue                 func(context.Context) (*Agent, error)
 	predicates               []predicate.Agent
@@ -2851,6 +2860,60 @@ func (m *AgentMutation) ResetUserPermissions() {
 	m.removeduser_permissions = nil
 }
 
+// AddToolBindingIDs adds the "tool_bindings" edge to the AgentToolBinding entity by ids.
+func (m *AgentMutation) AddToolBindingIDs(ids ...uuid.UUID) {
+	if m.tool_bindings == nil {
+		m.tool_bindings = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.tool_bindings[ids[i]] = struct{}{}
+	}
+}
+
+// ClearToolBindings clears the "tool_bindings" edge to the AgentToolBinding entity.
+func (m *AgentMutation) ClearToolBindings() {
+	m.clearedtool_bindings = true
+}
+
+// ToolBindingsCleared reports if the "tool_bindings" edge to the AgentToolBinding entity was cleared.
+func (m *AgentMutation) ToolBindingsCleared() bool {
+	return m.clearedtool_bindings
+}
+
+// RemoveToolBindingIDs removes the "tool_bindings" edge to the AgentToolBinding entity by IDs.
+func (m *AgentMutation) RemoveToolBindingIDs(ids ...uuid.UUID) {
+	if m.removedtool_bindings == nil {
+		m.removedtool_bindings = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.tool_bindings, ids[i])
+		m.removedtool_bindings[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedToolBindings returns the removed IDs of the "tool_bindings" edge to the AgentToolBinding entity.
+func (m *AgentMutation) RemovedToolBindingsIDs() (ids []uuid.UUID) {
+	for id := range m.removedtool_bindings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ToolBindingsIDs returns the "tool_bindings" edge IDs in the mutation.
+func (m *AgentMutation) ToolBindingsIDs() (ids []uuid.UUID) {
+	for id := range m.tool_bindings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetToolBindings resets all changes to the "tool_bindings" edge.
+func (m *AgentMutation) ResetToolBindings() {
+	m.tool_bindings = nil
+	m.clearedtool_bindings = false
+	m.removedtool_bindings = nil
+}
+
 // Where appends a list predicates to the AgentMutation builder.
 func (m *AgentMutation) Where(ps ...predicate.Agent) {
 	m.predicates = append(m.predicates, ps...)
@@ -3479,7 +3542,7 @@ func (m *AgentMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AgentMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.organization != nil {
 		edges = append(edges, agent.EdgeOrganization)
 	}
@@ -3491,6 +3554,9 @@ func (m *AgentMutation) AddedEdges() []string {
 	}
 	if m.user_permissions != nil {
 		edges = append(edges, agent.EdgeUserPermissions)
+	}
+	if m.tool_bindings != nil {
+		edges = append(edges, agent.EdgeToolBindings)
 	}
 	return edges
 }
@@ -3519,18 +3585,27 @@ func (m *AgentMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case agent.EdgeToolBindings:
+		ids := make([]ent.Value, 0, len(m.tool_bindings))
+		for id := range m.tool_bindings {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AgentMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedtools != nil {
 		edges = append(edges, agent.EdgeTools)
 	}
 	if m.removeduser_permissions != nil {
 		edges = append(edges, agent.EdgeUserPermissions)
+	}
+	if m.removedtool_bindings != nil {
+		edges = append(edges, agent.EdgeToolBindings)
 	}
 	return edges
 }
@@ -3551,13 +3626,19 @@ func (m *AgentMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case agent.EdgeToolBindings:
+		ids := make([]ent.Value, 0, len(m.removedtool_bindings))
+		for id := range m.removedtool_bindings {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AgentMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedorganization {
 		edges = append(edges, agent.EdgeOrganization)
 	}
@@ -3569,6 +3650,9 @@ func (m *AgentMutation) ClearedEdges() []string {
 	}
 	if m.cleareduser_permissions {
 		edges = append(edges, agent.EdgeUserPermissions)
+	}
+	if m.clearedtool_bindings {
+		edges = append(edges, agent.EdgeToolBindings)
 	}
 	return edges
 }
@@ -3585,6 +3669,8 @@ func (m *AgentMutation) EdgeCleared(name string) bool {
 		return m.clearedtools
 	case agent.EdgeUserPermissions:
 		return m.cleareduser_permissions
+	case agent.EdgeToolBindings:
+		return m.clearedtool_bindings
 	}
 	return false
 }
@@ -3618,6 +3704,9 @@ func (m *AgentMutation) ResetEdge(name string) error {
 		return nil
 	case agent.EdgeUserPermissions:
 		m.ResetUserPermissions()
+		return nil
+	case agent.EdgeToolBindings:
+		m.ResetToolBindings()
 		return nil
 	}
 	return fmt.Errorf("unknown Agent edge %s", name)
@@ -15576,6 +15665,9 @@ type AgentToolMutation struct {
 	agents              map[uuid.UUID]struct{}
 	removedagents       map[uuid.UUID]struct{}
 	clearedagents       bool
+	bindings            map[uuid.UUID]struct{}
+	removedbindings     map[uuid.UUID]struct{}
+	clearedbindings     bool
 	done                bool
 	oldValue            func(context.Context) (*AgentTool, error)
 	predicates          []predicate.AgentTool
@@ -16165,6 +16257,60 @@ func (m *AgentToolMutation) ResetAgents() {
 	m.removedagents = nil
 }
 
+// AddBindingIDs adds the "bindings" edge to the AgentToolBinding entity by ids.
+func (m *AgentToolMutation) AddBindingIDs(ids ...uuid.UUID) {
+	if m.bindings == nil {
+		m.bindings = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.bindings[ids[i]] = struct{}{}
+	}
+}
+
+// ClearBindings clears the "bindings" edge to the AgentToolBinding entity.
+func (m *AgentToolMutation) ClearBindings() {
+	m.clearedbindings = true
+}
+
+// BindingsCleared reports if the "bindings" edge to the AgentToolBinding entity was cleared.
+func (m *AgentToolMutation) BindingsCleared() bool {
+	return m.clearedbindings
+}
+
+// RemoveBindingIDs removes the "bindings" edge to the AgentToolBinding entity by IDs.
+func (m *AgentToolMutation) RemoveBindingIDs(ids ...uuid.UUID) {
+	if m.removedbindings == nil {
+		m.removedbindings = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.bindings, ids[i])
+		m.removedbindings[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedBindings returns the removed IDs of the "bindings" edge to the AgentToolBinding entity.
+func (m *AgentToolMutation) RemovedBindingsIDs() (ids []uuid.UUID) {
+	for id := range m.removedbindings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// BindingsIDs returns the "bindings" edge IDs in the mutation.
+func (m *AgentToolMutation) BindingsIDs() (ids []uuid.UUID) {
+	for id := range m.bindings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetBindings resets all changes to the "bindings" edge.
+func (m *AgentToolMutation) ResetBindings() {
+	m.bindings = nil
+	m.clearedbindings = false
+	m.removedbindings = nil
+}
+
 // Where appends a list predicates to the AgentToolMutation builder.
 func (m *AgentToolMutation) Where(ps ...predicate.AgentTool) {
 	m.predicates = append(m.predicates, ps...)
@@ -16472,12 +16618,15 @@ func (m *AgentToolMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AgentToolMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.organization != nil {
 		edges = append(edges, agenttool.EdgeOrganization)
 	}
 	if m.agents != nil {
 		edges = append(edges, agenttool.EdgeAgents)
+	}
+	if m.bindings != nil {
+		edges = append(edges, agenttool.EdgeBindings)
 	}
 	return edges
 }
@@ -16496,15 +16645,24 @@ func (m *AgentToolMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case agenttool.EdgeBindings:
+		ids := make([]ent.Value, 0, len(m.bindings))
+		for id := range m.bindings {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AgentToolMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedagents != nil {
 		edges = append(edges, agenttool.EdgeAgents)
+	}
+	if m.removedbindings != nil {
+		edges = append(edges, agenttool.EdgeBindings)
 	}
 	return edges
 }
@@ -16519,18 +16677,27 @@ func (m *AgentToolMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case agenttool.EdgeBindings:
+		ids := make([]ent.Value, 0, len(m.removedbindings))
+		for id := range m.removedbindings {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AgentToolMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedorganization {
 		edges = append(edges, agenttool.EdgeOrganization)
 	}
 	if m.clearedagents {
 		edges = append(edges, agenttool.EdgeAgents)
+	}
+	if m.clearedbindings {
+		edges = append(edges, agenttool.EdgeBindings)
 	}
 	return edges
 }
@@ -16543,6 +16710,8 @@ func (m *AgentToolMutation) EdgeCleared(name string) bool {
 		return m.clearedorganization
 	case agenttool.EdgeAgents:
 		return m.clearedagents
+	case agenttool.EdgeBindings:
+		return m.clearedbindings
 	}
 	return false
 }
@@ -16568,8 +16737,597 @@ func (m *AgentToolMutation) ResetEdge(name string) error {
 	case agenttool.EdgeAgents:
 		m.ResetAgents()
 		return nil
+	case agenttool.EdgeBindings:
+		m.ResetBindings()
+		return nil
 	}
 	return fmt.Errorf("unknown AgentTool edge %s", name)
+}
+
+// AgentToolBindingMutation represents an operation that mutates the AgentToolBinding nodes in the graph.
+type AgentToolBindingMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *uuid.UUID
+	clearedFields       map[string]struct{}
+	organization        *uuid.UUID
+	clearedorganization bool
+	agent               *uuid.UUID
+	clearedagent        bool
+	agent_tool          *uuid.UUID
+	clearedagent_tool   bool
+	done                bool
+	oldValue            func(context.Context) (*AgentToolBinding, error)
+	predicates          []predicate.AgentToolBinding
+}
+
+var _ ent.Mutation = (*AgentToolBindingMutation)(nil)
+
+// agenttoolbindingOption allows management of the mutation configuration using functional options.
+type agenttoolbindingOption func(*AgentToolBindingMutation)
+
+// newAgentToolBindingMutation creates new mutation for the AgentToolBinding entity.
+func newAgentToolBindingMutation(c config, op Op, opts ...agenttoolbindingOption) *AgentToolBindingMutation {
+	m := &AgentToolBindingMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAgentToolBinding,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAgentToolBindingID sets the ID field of the mutation.
+func withAgentToolBindingID(id uuid.UUID) agenttoolbindingOption {
+	return func(m *AgentToolBindingMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AgentToolBinding
+		)
+		m.oldValue = func(ctx context.Context) (*AgentToolBinding, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AgentToolBinding.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAgentToolBinding sets the old AgentToolBinding of the mutation.
+func withAgentToolBinding(node *AgentToolBinding) agenttoolbindingOption {
+	return func(m *AgentToolBindingMutation) {
+		m.oldValue = func(context.Context) (*AgentToolBinding, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AgentToolBindingMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AgentToolBindingMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AgentToolBinding entities.
+func (m *AgentToolBindingMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AgentToolBindingMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AgentToolBindingMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AgentToolBinding.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *AgentToolBindingMutation) SetOrganizationID(u uuid.UUID) {
+	m.organization = &u
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *AgentToolBindingMutation) OrganizationID() (r uuid.UUID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the AgentToolBinding entity.
+// If the AgentToolBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentToolBindingMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *AgentToolBindingMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetAgentID sets the "agent_id" field.
+func (m *AgentToolBindingMutation) SetAgentID(u uuid.UUID) {
+	m.agent = &u
+}
+
+// AgentID returns the value of the "agent_id" field in the mutation.
+func (m *AgentToolBindingMutation) AgentID() (r uuid.UUID, exists bool) {
+	v := m.agent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgentID returns the old "agent_id" field's value of the AgentToolBinding entity.
+// If the AgentToolBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentToolBindingMutation) OldAgentID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgentID: %w", err)
+	}
+	return oldValue.AgentID, nil
+}
+
+// ResetAgentID resets all changes to the "agent_id" field.
+func (m *AgentToolBindingMutation) ResetAgentID() {
+	m.agent = nil
+}
+
+// SetAgentToolID sets the "agent_tool_id" field.
+func (m *AgentToolBindingMutation) SetAgentToolID(u uuid.UUID) {
+	m.agent_tool = &u
+}
+
+// AgentToolID returns the value of the "agent_tool_id" field in the mutation.
+func (m *AgentToolBindingMutation) AgentToolID() (r uuid.UUID, exists bool) {
+	v := m.agent_tool
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgentToolID returns the old "agent_tool_id" field's value of the AgentToolBinding entity.
+// If the AgentToolBinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentToolBindingMutation) OldAgentToolID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgentToolID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgentToolID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgentToolID: %w", err)
+	}
+	return oldValue.AgentToolID, nil
+}
+
+// ResetAgentToolID resets all changes to the "agent_tool_id" field.
+func (m *AgentToolBindingMutation) ResetAgentToolID() {
+	m.agent_tool = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *AgentToolBindingMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[agenttoolbinding.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *AgentToolBindingMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *AgentToolBindingMutation) OrganizationIDs() (ids []uuid.UUID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *AgentToolBindingMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearAgent clears the "agent" edge to the Agent entity.
+func (m *AgentToolBindingMutation) ClearAgent() {
+	m.clearedagent = true
+	m.clearedFields[agenttoolbinding.FieldAgentID] = struct{}{}
+}
+
+// AgentCleared reports if the "agent" edge to the Agent entity was cleared.
+func (m *AgentToolBindingMutation) AgentCleared() bool {
+	return m.clearedagent
+}
+
+// AgentIDs returns the "agent" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AgentID instead. It exists only for internal usage by the builders.
+func (m *AgentToolBindingMutation) AgentIDs() (ids []uuid.UUID) {
+	if id := m.agent; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAgent resets all changes to the "agent" edge.
+func (m *AgentToolBindingMutation) ResetAgent() {
+	m.agent = nil
+	m.clearedagent = false
+}
+
+// ClearAgentTool clears the "agent_tool" edge to the AgentTool entity.
+func (m *AgentToolBindingMutation) ClearAgentTool() {
+	m.clearedagent_tool = true
+	m.clearedFields[agenttoolbinding.FieldAgentToolID] = struct{}{}
+}
+
+// AgentToolCleared reports if the "agent_tool" edge to the AgentTool entity was cleared.
+func (m *AgentToolBindingMutation) AgentToolCleared() bool {
+	return m.clearedagent_tool
+}
+
+// AgentToolIDs returns the "agent_tool" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AgentToolID instead. It exists only for internal usage by the builders.
+func (m *AgentToolBindingMutation) AgentToolIDs() (ids []uuid.UUID) {
+	if id := m.agent_tool; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAgentTool resets all changes to the "agent_tool" edge.
+func (m *AgentToolBindingMutation) ResetAgentTool() {
+	m.agent_tool = nil
+	m.clearedagent_tool = false
+}
+
+// Where appends a list predicates to the AgentToolBindingMutation builder.
+func (m *AgentToolBindingMutation) Where(ps ...predicate.AgentToolBinding) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AgentToolBindingMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AgentToolBindingMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AgentToolBinding, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AgentToolBindingMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AgentToolBindingMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AgentToolBinding).
+func (m *AgentToolBindingMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AgentToolBindingMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.organization != nil {
+		fields = append(fields, agenttoolbinding.FieldOrganizationID)
+	}
+	if m.agent != nil {
+		fields = append(fields, agenttoolbinding.FieldAgentID)
+	}
+	if m.agent_tool != nil {
+		fields = append(fields, agenttoolbinding.FieldAgentToolID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AgentToolBindingMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case agenttoolbinding.FieldOrganizationID:
+		return m.OrganizationID()
+	case agenttoolbinding.FieldAgentID:
+		return m.AgentID()
+	case agenttoolbinding.FieldAgentToolID:
+		return m.AgentToolID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AgentToolBindingMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case agenttoolbinding.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case agenttoolbinding.FieldAgentID:
+		return m.OldAgentID(ctx)
+	case agenttoolbinding.FieldAgentToolID:
+		return m.OldAgentToolID(ctx)
+	}
+	return nil, fmt.Errorf("unknown AgentToolBinding field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AgentToolBindingMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case agenttoolbinding.FieldOrganizationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case agenttoolbinding.FieldAgentID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgentID(v)
+		return nil
+	case agenttoolbinding.FieldAgentToolID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgentToolID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AgentToolBinding field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AgentToolBindingMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AgentToolBindingMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AgentToolBindingMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AgentToolBinding numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AgentToolBindingMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AgentToolBindingMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AgentToolBindingMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AgentToolBinding nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AgentToolBindingMutation) ResetField(name string) error {
+	switch name {
+	case agenttoolbinding.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case agenttoolbinding.FieldAgentID:
+		m.ResetAgentID()
+		return nil
+	case agenttoolbinding.FieldAgentToolID:
+		m.ResetAgentToolID()
+		return nil
+	}
+	return fmt.Errorf("unknown AgentToolBinding field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AgentToolBindingMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, agenttoolbinding.EdgeOrganization)
+	}
+	if m.agent != nil {
+		edges = append(edges, agenttoolbinding.EdgeAgent)
+	}
+	if m.agent_tool != nil {
+		edges = append(edges, agenttoolbinding.EdgeAgentTool)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AgentToolBindingMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case agenttoolbinding.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case agenttoolbinding.EdgeAgent:
+		if id := m.agent; id != nil {
+			return []ent.Value{*id}
+		}
+	case agenttoolbinding.EdgeAgentTool:
+		if id := m.agent_tool; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AgentToolBindingMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AgentToolBindingMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AgentToolBindingMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, agenttoolbinding.EdgeOrganization)
+	}
+	if m.clearedagent {
+		edges = append(edges, agenttoolbinding.EdgeAgent)
+	}
+	if m.clearedagent_tool {
+		edges = append(edges, agenttoolbinding.EdgeAgentTool)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AgentToolBindingMutation) EdgeCleared(name string) bool {
+	switch name {
+	case agenttoolbinding.EdgeOrganization:
+		return m.clearedorganization
+	case agenttoolbinding.EdgeAgent:
+		return m.clearedagent
+	case agenttoolbinding.EdgeAgentTool:
+		return m.clearedagent_tool
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AgentToolBindingMutation) ClearEdge(name string) error {
+	switch name {
+	case agenttoolbinding.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case agenttoolbinding.EdgeAgent:
+		m.ClearAgent()
+		return nil
+	case agenttoolbinding.EdgeAgentTool:
+		m.ClearAgentTool()
+		return nil
+	}
+	return fmt.Errorf("unknown AgentToolBinding unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AgentToolBindingMutation) ResetEdge(name string) error {
+	switch name {
+	case agenttoolbinding.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case agenttoolbinding.EdgeAgent:
+		m.ResetAgent()
+		return nil
+	case agenttoolbinding.EdgeAgentTool:
+		m.ResetAgentTool()
+		return nil
+	}
+	return fmt.Errorf("unknown AgentToolBinding edge %s", name)
 }
 
 // AgentUserPermissionMutation represents an operation that mutates the AgentUserPermission nodes in the graph.
@@ -26397,6 +27155,9 @@ type LabelMutation struct {
 	tasks               map[uuid.UUID]struct{}
 	removedtasks        map[uuid.UUID]struct{}
 	clearedtasks        bool
+	task_links          map[uuid.UUID]struct{}
+	removedtask_links   map[uuid.UUID]struct{}
+	clearedtask_links   bool
 	done                bool
 	oldValue            func(context.Context) (*Label, error)
 	predicates          []predicate.Label
@@ -26935,6 +27696,60 @@ func (m *LabelMutation) ResetTasks() {
 	m.removedtasks = nil
 }
 
+// AddTaskLinkIDs adds the "task_links" edge to the TaskLabel entity by ids.
+func (m *LabelMutation) AddTaskLinkIDs(ids ...uuid.UUID) {
+	if m.task_links == nil {
+		m.task_links = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.task_links[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTaskLinks clears the "task_links" edge to the TaskLabel entity.
+func (m *LabelMutation) ClearTaskLinks() {
+	m.clearedtask_links = true
+}
+
+// TaskLinksCleared reports if the "task_links" edge to the TaskLabel entity was cleared.
+func (m *LabelMutation) TaskLinksCleared() bool {
+	return m.clearedtask_links
+}
+
+// RemoveTaskLinkIDs removes the "task_links" edge to the TaskLabel entity by IDs.
+func (m *LabelMutation) RemoveTaskLinkIDs(ids ...uuid.UUID) {
+	if m.removedtask_links == nil {
+		m.removedtask_links = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.task_links, ids[i])
+		m.removedtask_links[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTaskLinks returns the removed IDs of the "task_links" edge to the TaskLabel entity.
+func (m *LabelMutation) RemovedTaskLinksIDs() (ids []uuid.UUID) {
+	for id := range m.removedtask_links {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TaskLinksIDs returns the "task_links" edge IDs in the mutation.
+func (m *LabelMutation) TaskLinksIDs() (ids []uuid.UUID) {
+	for id := range m.task_links {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTaskLinks resets all changes to the "task_links" edge.
+func (m *LabelMutation) ResetTaskLinks() {
+	m.task_links = nil
+	m.clearedtask_links = false
+	m.removedtask_links = nil
+}
+
 // Where appends a list predicates to the LabelMutation builder.
 func (m *LabelMutation) Where(ps ...predicate.Label) {
 	m.predicates = append(m.predicates, ps...)
@@ -27211,7 +28026,7 @@ func (m *LabelMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *LabelMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.organization != nil {
 		edges = append(edges, label.EdgeOrganization)
 	}
@@ -27220,6 +28035,9 @@ func (m *LabelMutation) AddedEdges() []string {
 	}
 	if m.tasks != nil {
 		edges = append(edges, label.EdgeTasks)
+	}
+	if m.task_links != nil {
+		edges = append(edges, label.EdgeTaskLinks)
 	}
 	return edges
 }
@@ -27242,15 +28060,24 @@ func (m *LabelMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case label.EdgeTaskLinks:
+		ids := make([]ent.Value, 0, len(m.task_links))
+		for id := range m.task_links {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *LabelMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedtasks != nil {
 		edges = append(edges, label.EdgeTasks)
+	}
+	if m.removedtask_links != nil {
+		edges = append(edges, label.EdgeTaskLinks)
 	}
 	return edges
 }
@@ -27265,13 +28092,19 @@ func (m *LabelMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case label.EdgeTaskLinks:
+		ids := make([]ent.Value, 0, len(m.removedtask_links))
+		for id := range m.removedtask_links {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *LabelMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedorganization {
 		edges = append(edges, label.EdgeOrganization)
 	}
@@ -27280,6 +28113,9 @@ func (m *LabelMutation) ClearedEdges() []string {
 	}
 	if m.clearedtasks {
 		edges = append(edges, label.EdgeTasks)
+	}
+	if m.clearedtask_links {
+		edges = append(edges, label.EdgeTaskLinks)
 	}
 	return edges
 }
@@ -27294,6 +28130,8 @@ func (m *LabelMutation) EdgeCleared(name string) bool {
 		return m.clearedproject
 	case label.EdgeTasks:
 		return m.clearedtasks
+	case label.EdgeTaskLinks:
+		return m.clearedtask_links
 	}
 	return false
 }
@@ -27324,6 +28162,9 @@ func (m *LabelMutation) ResetEdge(name string) error {
 		return nil
 	case label.EdgeTasks:
 		m.ResetTasks()
+		return nil
+	case label.EdgeTaskLinks:
+		m.ResetTaskLinks()
 		return nil
 	}
 	return fmt.Errorf("unknown Label edge %s", name)
@@ -35028,6 +35869,9 @@ type NoteMutation struct {
 	shares              map[uuid.UUID]struct{}
 	removedshares       map[uuid.UUID]struct{}
 	clearedshares       bool
+	tag_links           map[uuid.UUID]struct{}
+	removedtag_links    map[uuid.UUID]struct{}
+	clearedtag_links    bool
 	done                bool
 	oldValue            func(context.Context) (*Note, error)
 	predicates          []predicate.Note
@@ -35949,6 +36793,60 @@ func (m *NoteMutation) ResetShares() {
 	m.removedshares = nil
 }
 
+// AddTagLinkIDs adds the "tag_links" edge to the NoteTag entity by ids.
+func (m *NoteMutation) AddTagLinkIDs(ids ...uuid.UUID) {
+	if m.tag_links == nil {
+		m.tag_links = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.tag_links[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTagLinks clears the "tag_links" edge to the NoteTag entity.
+func (m *NoteMutation) ClearTagLinks() {
+	m.clearedtag_links = true
+}
+
+// TagLinksCleared reports if the "tag_links" edge to the NoteTag entity was cleared.
+func (m *NoteMutation) TagLinksCleared() bool {
+	return m.clearedtag_links
+}
+
+// RemoveTagLinkIDs removes the "tag_links" edge to the NoteTag entity by IDs.
+func (m *NoteMutation) RemoveTagLinkIDs(ids ...uuid.UUID) {
+	if m.removedtag_links == nil {
+		m.removedtag_links = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.tag_links, ids[i])
+		m.removedtag_links[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTagLinks returns the removed IDs of the "tag_links" edge to the NoteTag entity.
+func (m *NoteMutation) RemovedTagLinksIDs() (ids []uuid.UUID) {
+	for id := range m.removedtag_links {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TagLinksIDs returns the "tag_links" edge IDs in the mutation.
+func (m *NoteMutation) TagLinksIDs() (ids []uuid.UUID) {
+	for id := range m.tag_links {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTagLinks resets all changes to the "tag_links" edge.
+func (m *NoteMutation) ResetTagLinks() {
+	m.tag_links = nil
+	m.clearedtag_links = false
+	m.removedtag_links = nil
+}
+
 // Where appends a list predicates to the NoteMutation builder.
 func (m *NoteMutation) Where(ps ...predicate.Note) {
 	m.predicates = append(m.predicates, ps...)
@@ -36357,7 +37255,7 @@ func (m *NoteMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *NoteMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.organization != nil {
 		edges = append(edges, note.EdgeOrganization)
 	}
@@ -36375,6 +37273,9 @@ func (m *NoteMutation) AddedEdges() []string {
 	}
 	if m.shares != nil {
 		edges = append(edges, note.EdgeShares)
+	}
+	if m.tag_links != nil {
+		edges = append(edges, note.EdgeTagLinks)
 	}
 	return edges
 }
@@ -36411,18 +37312,27 @@ func (m *NoteMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case note.EdgeTagLinks:
+		ids := make([]ent.Value, 0, len(m.tag_links))
+		for id := range m.tag_links {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *NoteMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.removedtags != nil {
 		edges = append(edges, note.EdgeTags)
 	}
 	if m.removedshares != nil {
 		edges = append(edges, note.EdgeShares)
+	}
+	if m.removedtag_links != nil {
+		edges = append(edges, note.EdgeTagLinks)
 	}
 	return edges
 }
@@ -36443,13 +37353,19 @@ func (m *NoteMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case note.EdgeTagLinks:
+		ids := make([]ent.Value, 0, len(m.removedtag_links))
+		for id := range m.removedtag_links {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *NoteMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.clearedorganization {
 		edges = append(edges, note.EdgeOrganization)
 	}
@@ -36467,6 +37383,9 @@ func (m *NoteMutation) ClearedEdges() []string {
 	}
 	if m.clearedshares {
 		edges = append(edges, note.EdgeShares)
+	}
+	if m.clearedtag_links {
+		edges = append(edges, note.EdgeTagLinks)
 	}
 	return edges
 }
@@ -36487,6 +37406,8 @@ func (m *NoteMutation) EdgeCleared(name string) bool {
 		return m.clearedtags
 	case note.EdgeShares:
 		return m.clearedshares
+	case note.EdgeTagLinks:
+		return m.clearedtag_links
 	}
 	return false
 }
@@ -36532,6 +37453,9 @@ func (m *NoteMutation) ResetEdge(name string) error {
 		return nil
 	case note.EdgeShares:
 		m.ResetShares()
+		return nil
+	case note.EdgeTagLinks:
+		m.ResetTagLinks()
 		return nil
 	}
 	return fmt.Errorf("unknown Note edge %s", name)
@@ -40319,6 +41243,592 @@ func (m *NoteShareMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown NoteShare edge %s", name)
 }
 
+// NoteTagMutation represents an operation that mutates the NoteTag nodes in the graph.
+type NoteTagMutation struct {
+	config
+	op                         Op
+	typ                        string
+	id                         *uuid.UUID
+	clearedFields              map[string]struct{}
+	organization               *uuid.UUID
+	clearedorganization        bool
+	note                       *uuid.UUID
+	clearednote                bool
+	note_tag_definition        *uuid.UUID
+	clearednote_tag_definition bool
+	done                       bool
+	oldValue                   func(context.Context) (*NoteTag, error)
+	predicates                 []predicate.NoteTag
+}
+
+var _ ent.Mutation = (*NoteTagMutation)(nil)
+
+// notetagOption allows management of the mutation configuration using functional options.
+type notetagOption func(*NoteTagMutation)
+
+// newNoteTagMutation creates new mutation for the NoteTag entity.
+func newNoteTagMutation(c config, op Op, opts ...notetagOption) *NoteTagMutation {
+	m := &NoteTagMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNoteTag,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNoteTagID sets the ID field of the mutation.
+func withNoteTagID(id uuid.UUID) notetagOption {
+	return func(m *NoteTagMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *NoteTag
+		)
+		m.oldValue = func(ctx context.Context) (*NoteTag, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().NoteTag.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNoteTag sets the old NoteTag of the mutation.
+func withNoteTag(node *NoteTag) notetagOption {
+	return func(m *NoteTagMutation) {
+		m.oldValue = func(context.Context) (*NoteTag, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NoteTagMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NoteTagMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of NoteTag entities.
+func (m *NoteTagMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NoteTagMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NoteTagMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().NoteTag.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *NoteTagMutation) SetOrganizationID(u uuid.UUID) {
+	m.organization = &u
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *NoteTagMutation) OrganizationID() (r uuid.UUID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the NoteTag entity.
+// If the NoteTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteTagMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *NoteTagMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetNoteID sets the "note_id" field.
+func (m *NoteTagMutation) SetNoteID(u uuid.UUID) {
+	m.note = &u
+}
+
+// NoteID returns the value of the "note_id" field in the mutation.
+func (m *NoteTagMutation) NoteID() (r uuid.UUID, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNoteID returns the old "note_id" field's value of the NoteTag entity.
+// If the NoteTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteTagMutation) OldNoteID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNoteID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNoteID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNoteID: %w", err)
+	}
+	return oldValue.NoteID, nil
+}
+
+// ResetNoteID resets all changes to the "note_id" field.
+func (m *NoteTagMutation) ResetNoteID() {
+	m.note = nil
+}
+
+// SetNoteTagDefinitionID sets the "note_tag_definition_id" field.
+func (m *NoteTagMutation) SetNoteTagDefinitionID(u uuid.UUID) {
+	m.note_tag_definition = &u
+}
+
+// NoteTagDefinitionID returns the value of the "note_tag_definition_id" field in the mutation.
+func (m *NoteTagMutation) NoteTagDefinitionID() (r uuid.UUID, exists bool) {
+	v := m.note_tag_definition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNoteTagDefinitionID returns the old "note_tag_definition_id" field's value of the NoteTag entity.
+// If the NoteTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteTagMutation) OldNoteTagDefinitionID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNoteTagDefinitionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNoteTagDefinitionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNoteTagDefinitionID: %w", err)
+	}
+	return oldValue.NoteTagDefinitionID, nil
+}
+
+// ResetNoteTagDefinitionID resets all changes to the "note_tag_definition_id" field.
+func (m *NoteTagMutation) ResetNoteTagDefinitionID() {
+	m.note_tag_definition = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *NoteTagMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[notetag.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *NoteTagMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *NoteTagMutation) OrganizationIDs() (ids []uuid.UUID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *NoteTagMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearNote clears the "note" edge to the Note entity.
+func (m *NoteTagMutation) ClearNote() {
+	m.clearednote = true
+	m.clearedFields[notetag.FieldNoteID] = struct{}{}
+}
+
+// NoteCleared reports if the "note" edge to the Note entity was cleared.
+func (m *NoteTagMutation) NoteCleared() bool {
+	return m.clearednote
+}
+
+// NoteIDs returns the "note" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// NoteID instead. It exists only for internal usage by the builders.
+func (m *NoteTagMutation) NoteIDs() (ids []uuid.UUID) {
+	if id := m.note; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetNote resets all changes to the "note" edge.
+func (m *NoteTagMutation) ResetNote() {
+	m.note = nil
+	m.clearednote = false
+}
+
+// ClearNoteTagDefinition clears the "note_tag_definition" edge to the NoteTagDefinition entity.
+func (m *NoteTagMutation) ClearNoteTagDefinition() {
+	m.clearednote_tag_definition = true
+	m.clearedFields[notetag.FieldNoteTagDefinitionID] = struct{}{}
+}
+
+// NoteTagDefinitionCleared reports if the "note_tag_definition" edge to the NoteTagDefinition entity was cleared.
+func (m *NoteTagMutation) NoteTagDefinitionCleared() bool {
+	return m.clearednote_tag_definition
+}
+
+// NoteTagDefinitionIDs returns the "note_tag_definition" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// NoteTagDefinitionID instead. It exists only for internal usage by the builders.
+func (m *NoteTagMutation) NoteTagDefinitionIDs() (ids []uuid.UUID) {
+	if id := m.note_tag_definition; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetNoteTagDefinition resets all changes to the "note_tag_definition" edge.
+func (m *NoteTagMutation) ResetNoteTagDefinition() {
+	m.note_tag_definition = nil
+	m.clearednote_tag_definition = false
+}
+
+// Where appends a list predicates to the NoteTagMutation builder.
+func (m *NoteTagMutation) Where(ps ...predicate.NoteTag) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NoteTagMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NoteTagMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.NoteTag, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NoteTagMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NoteTagMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (NoteTag).
+func (m *NoteTagMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NoteTagMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.organization != nil {
+		fields = append(fields, notetag.FieldOrganizationID)
+	}
+	if m.note != nil {
+		fields = append(fields, notetag.FieldNoteID)
+	}
+	if m.note_tag_definition != nil {
+		fields = append(fields, notetag.FieldNoteTagDefinitionID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NoteTagMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case notetag.FieldOrganizationID:
+		return m.OrganizationID()
+	case notetag.FieldNoteID:
+		return m.NoteID()
+	case notetag.FieldNoteTagDefinitionID:
+		return m.NoteTagDefinitionID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NoteTagMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case notetag.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case notetag.FieldNoteID:
+		return m.OldNoteID(ctx)
+	case notetag.FieldNoteTagDefinitionID:
+		return m.OldNoteTagDefinitionID(ctx)
+	}
+	return nil, fmt.Errorf("unknown NoteTag field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NoteTagMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case notetag.FieldOrganizationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case notetag.FieldNoteID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNoteID(v)
+		return nil
+	case notetag.FieldNoteTagDefinitionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNoteTagDefinitionID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown NoteTag field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NoteTagMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NoteTagMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NoteTagMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown NoteTag numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NoteTagMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NoteTagMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NoteTagMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown NoteTag nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NoteTagMutation) ResetField(name string) error {
+	switch name {
+	case notetag.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case notetag.FieldNoteID:
+		m.ResetNoteID()
+		return nil
+	case notetag.FieldNoteTagDefinitionID:
+		m.ResetNoteTagDefinitionID()
+		return nil
+	}
+	return fmt.Errorf("unknown NoteTag field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NoteTagMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, notetag.EdgeOrganization)
+	}
+	if m.note != nil {
+		edges = append(edges, notetag.EdgeNote)
+	}
+	if m.note_tag_definition != nil {
+		edges = append(edges, notetag.EdgeNoteTagDefinition)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NoteTagMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case notetag.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case notetag.EdgeNote:
+		if id := m.note; id != nil {
+			return []ent.Value{*id}
+		}
+	case notetag.EdgeNoteTagDefinition:
+		if id := m.note_tag_definition; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NoteTagMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NoteTagMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NoteTagMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, notetag.EdgeOrganization)
+	}
+	if m.clearednote {
+		edges = append(edges, notetag.EdgeNote)
+	}
+	if m.clearednote_tag_definition {
+		edges = append(edges, notetag.EdgeNoteTagDefinition)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NoteTagMutation) EdgeCleared(name string) bool {
+	switch name {
+	case notetag.EdgeOrganization:
+		return m.clearedorganization
+	case notetag.EdgeNote:
+		return m.clearednote
+	case notetag.EdgeNoteTagDefinition:
+		return m.clearednote_tag_definition
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NoteTagMutation) ClearEdge(name string) error {
+	switch name {
+	case notetag.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case notetag.EdgeNote:
+		m.ClearNote()
+		return nil
+	case notetag.EdgeNoteTagDefinition:
+		m.ClearNoteTagDefinition()
+		return nil
+	}
+	return fmt.Errorf("unknown NoteTag unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NoteTagMutation) ResetEdge(name string) error {
+	switch name {
+	case notetag.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case notetag.EdgeNote:
+		m.ResetNote()
+		return nil
+	case notetag.EdgeNoteTagDefinition:
+		m.ResetNoteTagDefinition()
+		return nil
+	}
+	return fmt.Errorf("unknown NoteTag edge %s", name)
+}
+
 // NoteTagDefinitionMutation represents an operation that mutates the NoteTagDefinition nodes in the graph.
 type NoteTagDefinitionMutation struct {
 	config
@@ -40337,6 +41847,9 @@ type NoteTagDefinitionMutation struct {
 	notes               map[uuid.UUID]struct{}
 	removednotes        map[uuid.UUID]struct{}
 	clearednotes        bool
+	note_links          map[uuid.UUID]struct{}
+	removednote_links   map[uuid.UUID]struct{}
+	clearednote_links   bool
 	done                bool
 	oldValue            func(context.Context) (*NoteTagDefinition, error)
 	predicates          []predicate.NoteTagDefinition
@@ -40792,6 +42305,60 @@ func (m *NoteTagDefinitionMutation) ResetNotes() {
 	m.removednotes = nil
 }
 
+// AddNoteLinkIDs adds the "note_links" edge to the NoteTag entity by ids.
+func (m *NoteTagDefinitionMutation) AddNoteLinkIDs(ids ...uuid.UUID) {
+	if m.note_links == nil {
+		m.note_links = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.note_links[ids[i]] = struct{}{}
+	}
+}
+
+// ClearNoteLinks clears the "note_links" edge to the NoteTag entity.
+func (m *NoteTagDefinitionMutation) ClearNoteLinks() {
+	m.clearednote_links = true
+}
+
+// NoteLinksCleared reports if the "note_links" edge to the NoteTag entity was cleared.
+func (m *NoteTagDefinitionMutation) NoteLinksCleared() bool {
+	return m.clearednote_links
+}
+
+// RemoveNoteLinkIDs removes the "note_links" edge to the NoteTag entity by IDs.
+func (m *NoteTagDefinitionMutation) RemoveNoteLinkIDs(ids ...uuid.UUID) {
+	if m.removednote_links == nil {
+		m.removednote_links = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.note_links, ids[i])
+		m.removednote_links[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedNoteLinks returns the removed IDs of the "note_links" edge to the NoteTag entity.
+func (m *NoteTagDefinitionMutation) RemovedNoteLinksIDs() (ids []uuid.UUID) {
+	for id := range m.removednote_links {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// NoteLinksIDs returns the "note_links" edge IDs in the mutation.
+func (m *NoteTagDefinitionMutation) NoteLinksIDs() (ids []uuid.UUID) {
+	for id := range m.note_links {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetNoteLinks resets all changes to the "note_links" edge.
+func (m *NoteTagDefinitionMutation) ResetNoteLinks() {
+	m.note_links = nil
+	m.clearednote_links = false
+	m.removednote_links = nil
+}
+
 // Where appends a list predicates to the NoteTagDefinitionMutation builder.
 func (m *NoteTagDefinitionMutation) Where(ps ...predicate.NoteTagDefinition) {
 	m.predicates = append(m.predicates, ps...)
@@ -41036,12 +42603,15 @@ func (m *NoteTagDefinitionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *NoteTagDefinitionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.organization != nil {
 		edges = append(edges, notetagdefinition.EdgeOrganization)
 	}
 	if m.notes != nil {
 		edges = append(edges, notetagdefinition.EdgeNotes)
+	}
+	if m.note_links != nil {
+		edges = append(edges, notetagdefinition.EdgeNoteLinks)
 	}
 	return edges
 }
@@ -41060,15 +42630,24 @@ func (m *NoteTagDefinitionMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case notetagdefinition.EdgeNoteLinks:
+		ids := make([]ent.Value, 0, len(m.note_links))
+		for id := range m.note_links {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *NoteTagDefinitionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removednotes != nil {
 		edges = append(edges, notetagdefinition.EdgeNotes)
+	}
+	if m.removednote_links != nil {
+		edges = append(edges, notetagdefinition.EdgeNoteLinks)
 	}
 	return edges
 }
@@ -41083,18 +42662,27 @@ func (m *NoteTagDefinitionMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case notetagdefinition.EdgeNoteLinks:
+		ids := make([]ent.Value, 0, len(m.removednote_links))
+		for id := range m.removednote_links {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *NoteTagDefinitionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedorganization {
 		edges = append(edges, notetagdefinition.EdgeOrganization)
 	}
 	if m.clearednotes {
 		edges = append(edges, notetagdefinition.EdgeNotes)
+	}
+	if m.clearednote_links {
+		edges = append(edges, notetagdefinition.EdgeNoteLinks)
 	}
 	return edges
 }
@@ -41107,6 +42695,8 @@ func (m *NoteTagDefinitionMutation) EdgeCleared(name string) bool {
 		return m.clearedorganization
 	case notetagdefinition.EdgeNotes:
 		return m.clearednotes
+	case notetagdefinition.EdgeNoteLinks:
+		return m.clearednote_links
 	}
 	return false
 }
@@ -41131,6 +42721,9 @@ func (m *NoteTagDefinitionMutation) ResetEdge(name string) error {
 		return nil
 	case notetagdefinition.EdgeNotes:
 		m.ResetNotes()
+		return nil
+	case notetagdefinition.EdgeNoteLinks:
+		m.ResetNoteLinks()
 		return nil
 	}
 	return fmt.Errorf("unknown NoteTagDefinition edge %s", name)
@@ -56989,6 +58582,9 @@ type TaskMutation struct {
 	labels                     map[uuid.UUID]struct{}
 	removedlabels              map[uuid.UUID]struct{}
 	clearedlabels              bool
+	label_links                map[uuid.UUID]struct{}
+	removedlabel_links         map[uuid.UUID]struct{}
+	clearedlabel_links         bool
 	done                       bool
 	oldValue                   func(context.Context) (*Task, error)
 	predicates                 []predicate.Task
@@ -58656,6 +60252,60 @@ func (m *TaskMutation) ResetLabels() {
 	m.removedlabels = nil
 }
 
+// AddLabelLinkIDs adds the "label_links" edge to the TaskLabel entity by ids.
+func (m *TaskMutation) AddLabelLinkIDs(ids ...uuid.UUID) {
+	if m.label_links == nil {
+		m.label_links = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.label_links[ids[i]] = struct{}{}
+	}
+}
+
+// ClearLabelLinks clears the "label_links" edge to the TaskLabel entity.
+func (m *TaskMutation) ClearLabelLinks() {
+	m.clearedlabel_links = true
+}
+
+// LabelLinksCleared reports if the "label_links" edge to the TaskLabel entity was cleared.
+func (m *TaskMutation) LabelLinksCleared() bool {
+	return m.clearedlabel_links
+}
+
+// RemoveLabelLinkIDs removes the "label_links" edge to the TaskLabel entity by IDs.
+func (m *TaskMutation) RemoveLabelLinkIDs(ids ...uuid.UUID) {
+	if m.removedlabel_links == nil {
+		m.removedlabel_links = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.label_links, ids[i])
+		m.removedlabel_links[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedLabelLinks returns the removed IDs of the "label_links" edge to the TaskLabel entity.
+func (m *TaskMutation) RemovedLabelLinksIDs() (ids []uuid.UUID) {
+	for id := range m.removedlabel_links {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// LabelLinksIDs returns the "label_links" edge IDs in the mutation.
+func (m *TaskMutation) LabelLinksIDs() (ids []uuid.UUID) {
+	for id := range m.label_links {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetLabelLinks resets all changes to the "label_links" edge.
+func (m *TaskMutation) ResetLabelLinks() {
+	m.label_links = nil
+	m.clearedlabel_links = false
+	m.removedlabel_links = nil
+}
+
 // Where appends a list predicates to the TaskMutation builder.
 func (m *TaskMutation) Where(ps ...predicate.Task) {
 	m.predicates = append(m.predicates, ps...)
@@ -59358,7 +61008,7 @@ func (m *TaskMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TaskMutation) AddedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.organization != nil {
 		edges = append(edges, task.EdgeOrganization)
 	}
@@ -59391,6 +61041,9 @@ func (m *TaskMutation) AddedEdges() []string {
 	}
 	if m.labels != nil {
 		edges = append(edges, task.EdgeLabels)
+	}
+	if m.label_links != nil {
+		edges = append(edges, task.EdgeLabelLinks)
 	}
 	return edges
 }
@@ -59447,18 +61100,27 @@ func (m *TaskMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case task.EdgeLabelLinks:
+		ids := make([]ent.Value, 0, len(m.label_links))
+		for id := range m.label_links {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TaskMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.removedchildren != nil {
 		edges = append(edges, task.EdgeChildren)
 	}
 	if m.removedlabels != nil {
 		edges = append(edges, task.EdgeLabels)
+	}
+	if m.removedlabel_links != nil {
+		edges = append(edges, task.EdgeLabelLinks)
 	}
 	return edges
 }
@@ -59479,13 +61141,19 @@ func (m *TaskMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case task.EdgeLabelLinks:
+		ids := make([]ent.Value, 0, len(m.removedlabel_links))
+		for id := range m.removedlabel_links {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TaskMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.clearedorganization {
 		edges = append(edges, task.EdgeOrganization)
 	}
@@ -59519,6 +61187,9 @@ func (m *TaskMutation) ClearedEdges() []string {
 	if m.clearedlabels {
 		edges = append(edges, task.EdgeLabels)
 	}
+	if m.clearedlabel_links {
+		edges = append(edges, task.EdgeLabelLinks)
+	}
 	return edges
 }
 
@@ -59548,6 +61219,8 @@ func (m *TaskMutation) EdgeCleared(name string) bool {
 		return m.clearedai_generating_agent
 	case task.EdgeLabels:
 		return m.clearedlabels
+	case task.EdgeLabelLinks:
+		return m.clearedlabel_links
 	}
 	return false
 }
@@ -59623,6 +61296,9 @@ func (m *TaskMutation) ResetEdge(name string) error {
 		return nil
 	case task.EdgeLabels:
 		m.ResetLabels()
+		return nil
+	case task.EdgeLabelLinks:
+		m.ResetLabelLinks()
 		return nil
 	}
 	return fmt.Errorf("unknown Task edge %s", name)
@@ -62765,6 +64441,592 @@ func (m *TaskDependencyMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown TaskDependency edge %s", name)
+}
+
+// TaskLabelMutation represents an operation that mutates the TaskLabel nodes in the graph.
+type TaskLabelMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *uuid.UUID
+	clearedFields       map[string]struct{}
+	organization        *uuid.UUID
+	clearedorganization bool
+	task                *uuid.UUID
+	clearedtask         bool
+	label               *uuid.UUID
+	clearedlabel        bool
+	done                bool
+	oldValue            func(context.Context) (*TaskLabel, error)
+	predicates          []predicate.TaskLabel
+}
+
+var _ ent.Mutation = (*TaskLabelMutation)(nil)
+
+// tasklabelOption allows management of the mutation configuration using functional options.
+type tasklabelOption func(*TaskLabelMutation)
+
+// newTaskLabelMutation creates new mutation for the TaskLabel entity.
+func newTaskLabelMutation(c config, op Op, opts ...tasklabelOption) *TaskLabelMutation {
+	m := &TaskLabelMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTaskLabel,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTaskLabelID sets the ID field of the mutation.
+func withTaskLabelID(id uuid.UUID) tasklabelOption {
+	return func(m *TaskLabelMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TaskLabel
+		)
+		m.oldValue = func(ctx context.Context) (*TaskLabel, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TaskLabel.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTaskLabel sets the old TaskLabel of the mutation.
+func withTaskLabel(node *TaskLabel) tasklabelOption {
+	return func(m *TaskLabelMutation) {
+		m.oldValue = func(context.Context) (*TaskLabel, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TaskLabelMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TaskLabelMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of TaskLabel entities.
+func (m *TaskLabelMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TaskLabelMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TaskLabelMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TaskLabel.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *TaskLabelMutation) SetOrganizationID(u uuid.UUID) {
+	m.organization = &u
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *TaskLabelMutation) OrganizationID() (r uuid.UUID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the TaskLabel entity.
+// If the TaskLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskLabelMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *TaskLabelMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetTaskID sets the "task_id" field.
+func (m *TaskLabelMutation) SetTaskID(u uuid.UUID) {
+	m.task = &u
+}
+
+// TaskID returns the value of the "task_id" field in the mutation.
+func (m *TaskLabelMutation) TaskID() (r uuid.UUID, exists bool) {
+	v := m.task
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaskID returns the old "task_id" field's value of the TaskLabel entity.
+// If the TaskLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskLabelMutation) OldTaskID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaskID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaskID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaskID: %w", err)
+	}
+	return oldValue.TaskID, nil
+}
+
+// ResetTaskID resets all changes to the "task_id" field.
+func (m *TaskLabelMutation) ResetTaskID() {
+	m.task = nil
+}
+
+// SetLabelID sets the "label_id" field.
+func (m *TaskLabelMutation) SetLabelID(u uuid.UUID) {
+	m.label = &u
+}
+
+// LabelID returns the value of the "label_id" field in the mutation.
+func (m *TaskLabelMutation) LabelID() (r uuid.UUID, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabelID returns the old "label_id" field's value of the TaskLabel entity.
+// If the TaskLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskLabelMutation) OldLabelID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabelID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabelID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabelID: %w", err)
+	}
+	return oldValue.LabelID, nil
+}
+
+// ResetLabelID resets all changes to the "label_id" field.
+func (m *TaskLabelMutation) ResetLabelID() {
+	m.label = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *TaskLabelMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[tasklabel.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *TaskLabelMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *TaskLabelMutation) OrganizationIDs() (ids []uuid.UUID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *TaskLabelMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearTask clears the "task" edge to the Task entity.
+func (m *TaskLabelMutation) ClearTask() {
+	m.clearedtask = true
+	m.clearedFields[tasklabel.FieldTaskID] = struct{}{}
+}
+
+// TaskCleared reports if the "task" edge to the Task entity was cleared.
+func (m *TaskLabelMutation) TaskCleared() bool {
+	return m.clearedtask
+}
+
+// TaskIDs returns the "task" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TaskID instead. It exists only for internal usage by the builders.
+func (m *TaskLabelMutation) TaskIDs() (ids []uuid.UUID) {
+	if id := m.task; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTask resets all changes to the "task" edge.
+func (m *TaskLabelMutation) ResetTask() {
+	m.task = nil
+	m.clearedtask = false
+}
+
+// ClearLabel clears the "label" edge to the Label entity.
+func (m *TaskLabelMutation) ClearLabel() {
+	m.clearedlabel = true
+	m.clearedFields[tasklabel.FieldLabelID] = struct{}{}
+}
+
+// LabelCleared reports if the "label" edge to the Label entity was cleared.
+func (m *TaskLabelMutation) LabelCleared() bool {
+	return m.clearedlabel
+}
+
+// LabelIDs returns the "label" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LabelID instead. It exists only for internal usage by the builders.
+func (m *TaskLabelMutation) LabelIDs() (ids []uuid.UUID) {
+	if id := m.label; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLabel resets all changes to the "label" edge.
+func (m *TaskLabelMutation) ResetLabel() {
+	m.label = nil
+	m.clearedlabel = false
+}
+
+// Where appends a list predicates to the TaskLabelMutation builder.
+func (m *TaskLabelMutation) Where(ps ...predicate.TaskLabel) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TaskLabelMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TaskLabelMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TaskLabel, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TaskLabelMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TaskLabelMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TaskLabel).
+func (m *TaskLabelMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TaskLabelMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.organization != nil {
+		fields = append(fields, tasklabel.FieldOrganizationID)
+	}
+	if m.task != nil {
+		fields = append(fields, tasklabel.FieldTaskID)
+	}
+	if m.label != nil {
+		fields = append(fields, tasklabel.FieldLabelID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TaskLabelMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case tasklabel.FieldOrganizationID:
+		return m.OrganizationID()
+	case tasklabel.FieldTaskID:
+		return m.TaskID()
+	case tasklabel.FieldLabelID:
+		return m.LabelID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TaskLabelMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case tasklabel.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case tasklabel.FieldTaskID:
+		return m.OldTaskID(ctx)
+	case tasklabel.FieldLabelID:
+		return m.OldLabelID(ctx)
+	}
+	return nil, fmt.Errorf("unknown TaskLabel field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TaskLabelMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case tasklabel.FieldOrganizationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case tasklabel.FieldTaskID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaskID(v)
+		return nil
+	case tasklabel.FieldLabelID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabelID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TaskLabel field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TaskLabelMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TaskLabelMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TaskLabelMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown TaskLabel numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TaskLabelMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TaskLabelMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TaskLabelMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown TaskLabel nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TaskLabelMutation) ResetField(name string) error {
+	switch name {
+	case tasklabel.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case tasklabel.FieldTaskID:
+		m.ResetTaskID()
+		return nil
+	case tasklabel.FieldLabelID:
+		m.ResetLabelID()
+		return nil
+	}
+	return fmt.Errorf("unknown TaskLabel field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TaskLabelMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, tasklabel.EdgeOrganization)
+	}
+	if m.task != nil {
+		edges = append(edges, tasklabel.EdgeTask)
+	}
+	if m.label != nil {
+		edges = append(edges, tasklabel.EdgeLabel)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TaskLabelMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case tasklabel.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case tasklabel.EdgeTask:
+		if id := m.task; id != nil {
+			return []ent.Value{*id}
+		}
+	case tasklabel.EdgeLabel:
+		if id := m.label; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TaskLabelMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TaskLabelMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TaskLabelMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, tasklabel.EdgeOrganization)
+	}
+	if m.clearedtask {
+		edges = append(edges, tasklabel.EdgeTask)
+	}
+	if m.clearedlabel {
+		edges = append(edges, tasklabel.EdgeLabel)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TaskLabelMutation) EdgeCleared(name string) bool {
+	switch name {
+	case tasklabel.EdgeOrganization:
+		return m.clearedorganization
+	case tasklabel.EdgeTask:
+		return m.clearedtask
+	case tasklabel.EdgeLabel:
+		return m.clearedlabel
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TaskLabelMutation) ClearEdge(name string) error {
+	switch name {
+	case tasklabel.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case tasklabel.EdgeTask:
+		m.ClearTask()
+		return nil
+	case tasklabel.EdgeLabel:
+		m.ClearLabel()
+		return nil
+	}
+	return fmt.Errorf("unknown TaskLabel unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TaskLabelMutation) ResetEdge(name string) error {
+	switch name {
+	case tasklabel.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case tasklabel.EdgeTask:
+		m.ResetTask()
+		return nil
+	case tasklabel.EdgeLabel:
+		m.ResetLabel()
+		return nil
+	}
+	return fmt.Errorf("unknown TaskLabel edge %s", name)
 }
 
 // TimeLogMutation represents an operation that mutates the TimeLog nodes in the graph.

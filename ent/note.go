@@ -70,9 +70,11 @@ type NoteEdges struct {
 	Tags []*NoteTagDefinition `json:"tags,omitempty"`
 	// Shares holds the value of the shares edge.
 	Shares []*NoteShare `json:"shares,omitempty"`
+	// TagLinks holds the value of the tag_links edge.
+	TagLinks []*NoteTag `json:"tag_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -135,6 +137,15 @@ func (e NoteEdges) SharesOrErr() ([]*NoteShare, error) {
 		return e.Shares, nil
 	}
 	return nil, &NotLoadedError{edge: "shares"}
+}
+
+// TagLinksOrErr returns the TagLinks value or an error if the edge
+// was not loaded in eager-loading.
+func (e NoteEdges) TagLinksOrErr() ([]*NoteTag, error) {
+	if e.loadedTypes[6] {
+		return e.TagLinks, nil
+	}
+	return nil, &NotLoadedError{edge: "tag_links"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -304,6 +315,11 @@ func (_m *Note) QueryTags() *NoteTagDefinitionQuery {
 // QueryShares queries the "shares" edge of the Note entity.
 func (_m *Note) QueryShares() *NoteShareQuery {
 	return NewNoteClient(_m.config).QueryShares(_m)
+}
+
+// QueryTagLinks queries the "tag_links" edge of the Note entity.
+func (_m *Note) QueryTagLinks() *NoteTagQuery {
+	return NewNoteClient(_m.config).QueryTagLinks(_m)
 }
 
 // Update returns a builder for updating this Note.

@@ -16,6 +16,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/project"
@@ -264,6 +265,21 @@ func (_c *NoteCreate) AddShares(v ...*NoteShare) *NoteCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddShareIDs(ids...)
+}
+
+// AddTagLinkIDs adds the "tag_links" edge to the NoteTag entity by IDs.
+func (_c *NoteCreate) AddTagLinkIDs(ids ...uuid.UUID) *NoteCreate {
+	_c.mutation.AddTagLinkIDs(ids...)
+	return _c
+}
+
+// AddTagLinks adds the "tag_links" edges to the NoteTag entity.
+func (_c *NoteCreate) AddTagLinks(v ...*NoteTag) *NoteCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddTagLinkIDs(ids...)
 }
 
 // Mutation returns the NoteMutation object of the builder.
@@ -568,6 +584,13 @@ func (_c *NoteCreate) createSpec() (*Note, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteTagCreate{config: _c.config, mutation: newNoteTagMutation(_c.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.SharesIDs(); len(nodes) > 0 {
@@ -579,6 +602,22 @@ func (_c *NoteCreate) createSpec() (*Note, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TagLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.TagLinksTable,
+			Columns: []string{note.TagLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -18,6 +18,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
@@ -38,6 +39,7 @@ type NoteQuery struct {
 	withProject      *ProjectQuery
 	withTags         *NoteTagDefinitionQuery
 	withShares       *NoteShareQuery
+	withTagLinks     *NoteTagQuery
 	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -200,6 +202,28 @@ func (_q *NoteQuery) QueryShares() *NoteShareQuery {
 			sqlgraph.From(note.Table, note.FieldID, selector),
 			sqlgraph.To(noteshare.Table, noteshare.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, note.SharesTable, note.SharesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTagLinks chains the current query on the "tag_links" edge.
+func (_q *NoteQuery) QueryTagLinks() *NoteTagQuery {
+	query := (&NoteTagClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, selector),
+			sqlgraph.To(notetag.Table, notetag.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, note.TagLinksTable, note.TagLinksColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -405,6 +429,7 @@ func (_q *NoteQuery) Clone() *NoteQuery {
 		withProject:      _q.withProject.Clone(),
 		withTags:         _q.withTags.Clone(),
 		withShares:       _q.withShares.Clone(),
+		withTagLinks:     _q.withTagLinks.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -475,6 +500,17 @@ func (_q *NoteQuery) WithShares(opts ...func(*NoteShareQuery)) *NoteQuery {
 		opt(query)
 	}
 	_q.withShares = query
+	return _q
+}
+
+// WithTagLinks tells the query-builder to eager-load the nodes that are connected to
+// the "tag_links" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteQuery) WithTagLinks(opts ...func(*NoteTagQuery)) *NoteQuery {
+	query := (&NoteTagClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTagLinks = query
 	return _q
 }
 
@@ -562,13 +598,14 @@ func (_q *NoteQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Note, e
 	var (
 		nodes       = []*Note{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withOrganization != nil,
 			_q.withFolder != nil,
 			_q.withOwner != nil,
 			_q.withProject != nil,
 			_q.withTags != nil,
 			_q.withShares != nil,
+			_q.withTagLinks != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -627,6 +664,13 @@ func (_q *NoteQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Note, e
 		if err := _q.loadShares(ctx, query, nodes,
 			func(n *Note) { n.Edges.Shares = []*NoteShare{} },
 			func(n *Note, e *NoteShare) { n.Edges.Shares = append(n.Edges.Shares, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTagLinks; query != nil {
+		if err := _q.loadTagLinks(ctx, query, nodes,
+			func(n *Note) { n.Edges.TagLinks = []*NoteTag{} },
+			func(n *Note, e *NoteTag) { n.Edges.TagLinks = append(n.Edges.TagLinks, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -831,6 +875,36 @@ func (_q *NoteQuery) loadShares(ctx context.Context, query *NoteShareQuery, node
 	}
 	query.Where(predicate.NoteShare(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(note.SharesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.NoteID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "note_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *NoteQuery) loadTagLinks(ctx context.Context, query *NoteTagQuery, nodes []*Note, init func(*Note), assign func(*Note, *NoteTag)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Note)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(notetag.FieldNoteID)
+	}
+	query.Where(predicate.NoteTag(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(note.TagLinksColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

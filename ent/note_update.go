@@ -15,6 +15,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/project"
@@ -278,6 +279,21 @@ func (_u *NoteUpdate) AddShares(v ...*NoteShare) *NoteUpdate {
 	return _u.AddShareIDs(ids...)
 }
 
+// AddTagLinkIDs adds the "tag_links" edge to the NoteTag entity by IDs.
+func (_u *NoteUpdate) AddTagLinkIDs(ids ...uuid.UUID) *NoteUpdate {
+	_u.mutation.AddTagLinkIDs(ids...)
+	return _u
+}
+
+// AddTagLinks adds the "tag_links" edges to the NoteTag entity.
+func (_u *NoteUpdate) AddTagLinks(v ...*NoteTag) *NoteUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTagLinkIDs(ids...)
+}
+
 // Mutation returns the NoteMutation object of the builder.
 func (_u *NoteUpdate) Mutation() *NoteMutation {
 	return _u.mutation
@@ -341,6 +357,27 @@ func (_u *NoteUpdate) RemoveShares(v ...*NoteShare) *NoteUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveShareIDs(ids...)
+}
+
+// ClearTagLinks clears all "tag_links" edges to the NoteTag entity.
+func (_u *NoteUpdate) ClearTagLinks() *NoteUpdate {
+	_u.mutation.ClearTagLinks()
+	return _u
+}
+
+// RemoveTagLinkIDs removes the "tag_links" edge to NoteTag entities by IDs.
+func (_u *NoteUpdate) RemoveTagLinkIDs(ids ...uuid.UUID) *NoteUpdate {
+	_u.mutation.RemoveTagLinkIDs(ids...)
+	return _u
+}
+
+// RemoveTagLinks removes "tag_links" edges to NoteTag entities.
+func (_u *NoteUpdate) RemoveTagLinks(v ...*NoteTag) *NoteUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTagLinkIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -576,6 +613,13 @@ func (_u *NoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				IDSpec: sqlgraph.NewFieldSpec(notetagdefinition.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedTagsIDs(); len(nodes) > 0 && !_u.mutation.TagsCleared() {
@@ -592,6 +636,13 @@ func (_u *NoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.TagsIDs(); len(nodes) > 0 {
@@ -607,6 +658,13 @@ func (_u *NoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
@@ -648,6 +706,51 @@ func (_u *NoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TagLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.TagLinksTable,
+			Columns: []string{note.TagLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTagLinksIDs(); len(nodes) > 0 && !_u.mutation.TagLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.TagLinksTable,
+			Columns: []string{note.TagLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TagLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.TagLinksTable,
+			Columns: []string{note.TagLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -920,6 +1023,21 @@ func (_u *NoteUpdateOne) AddShares(v ...*NoteShare) *NoteUpdateOne {
 	return _u.AddShareIDs(ids...)
 }
 
+// AddTagLinkIDs adds the "tag_links" edge to the NoteTag entity by IDs.
+func (_u *NoteUpdateOne) AddTagLinkIDs(ids ...uuid.UUID) *NoteUpdateOne {
+	_u.mutation.AddTagLinkIDs(ids...)
+	return _u
+}
+
+// AddTagLinks adds the "tag_links" edges to the NoteTag entity.
+func (_u *NoteUpdateOne) AddTagLinks(v ...*NoteTag) *NoteUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTagLinkIDs(ids...)
+}
+
 // Mutation returns the NoteMutation object of the builder.
 func (_u *NoteUpdateOne) Mutation() *NoteMutation {
 	return _u.mutation
@@ -983,6 +1101,27 @@ func (_u *NoteUpdateOne) RemoveShares(v ...*NoteShare) *NoteUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveShareIDs(ids...)
+}
+
+// ClearTagLinks clears all "tag_links" edges to the NoteTag entity.
+func (_u *NoteUpdateOne) ClearTagLinks() *NoteUpdateOne {
+	_u.mutation.ClearTagLinks()
+	return _u
+}
+
+// RemoveTagLinkIDs removes the "tag_links" edge to NoteTag entities by IDs.
+func (_u *NoteUpdateOne) RemoveTagLinkIDs(ids ...uuid.UUID) *NoteUpdateOne {
+	_u.mutation.RemoveTagLinkIDs(ids...)
+	return _u
+}
+
+// RemoveTagLinks removes "tag_links" edges to NoteTag entities.
+func (_u *NoteUpdateOne) RemoveTagLinks(v ...*NoteTag) *NoteUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTagLinkIDs(ids...)
 }
 
 // Where appends a list predicates to the NoteUpdate builder.
@@ -1248,6 +1387,13 @@ func (_u *NoteUpdateOne) sqlSave(ctx context.Context) (_node *Note, err error) {
 				IDSpec: sqlgraph.NewFieldSpec(notetagdefinition.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedTagsIDs(); len(nodes) > 0 && !_u.mutation.TagsCleared() {
@@ -1264,6 +1410,13 @@ func (_u *NoteUpdateOne) sqlSave(ctx context.Context) (_node *Note, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.TagsIDs(); len(nodes) > 0 {
@@ -1279,6 +1432,13 @@ func (_u *NoteUpdateOne) sqlSave(ctx context.Context) (_node *Note, err error) {
 		}
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
@@ -1320,6 +1480,51 @@ func (_u *NoteUpdateOne) sqlSave(ctx context.Context) (_node *Note, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TagLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.TagLinksTable,
+			Columns: []string{note.TagLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTagLinksIDs(); len(nodes) > 0 && !_u.mutation.TagLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.TagLinksTable,
+			Columns: []string{note.TagLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TagLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   note.TagLinksTable,
+			Columns: []string{note.TagLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -45,9 +45,11 @@ type NoteTagDefinitionEdges struct {
 	Organization *Organization `json:"organization,omitempty"`
 	// Notes holds the value of the notes edge.
 	Notes []*Note `json:"notes,omitempty"`
+	// NoteLinks holds the value of the note_links edge.
+	NoteLinks []*NoteTag `json:"note_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -68,6 +70,15 @@ func (e NoteTagDefinitionEdges) NotesOrErr() ([]*Note, error) {
 		return e.Notes, nil
 	}
 	return nil, &NotLoadedError{edge: "notes"}
+}
+
+// NoteLinksOrErr returns the NoteLinks value or an error if the edge
+// was not loaded in eager-loading.
+func (e NoteTagDefinitionEdges) NoteLinksOrErr() ([]*NoteTag, error) {
+	if e.loadedTypes[2] {
+		return e.NoteLinks, nil
+	}
+	return nil, &NotLoadedError{edge: "note_links"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -166,6 +177,11 @@ func (_m *NoteTagDefinition) QueryOrganization() *OrganizationQuery {
 // QueryNotes queries the "notes" edge of the NoteTagDefinition entity.
 func (_m *NoteTagDefinition) QueryNotes() *NoteQuery {
 	return NewNoteTagDefinitionClient(_m.config).QueryNotes(_m)
+}
+
+// QueryNoteLinks queries the "note_links" edge of the NoteTagDefinition entity.
+func (_m *NoteTagDefinition) QueryNoteLinks() *NoteTagQuery {
+	return NewNoteTagDefinitionClient(_m.config).QueryNoteLinks(_m)
 }
 
 // Update returns a builder for updating this NoteTagDefinition.

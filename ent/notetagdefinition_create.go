@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/note"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/organization"
 )
@@ -132,6 +133,21 @@ func (_c *NoteTagDefinitionCreate) AddNotes(v ...*Note) *NoteTagDefinitionCreate
 		ids[i] = v[i].ID
 	}
 	return _c.AddNoteIDs(ids...)
+}
+
+// AddNoteLinkIDs adds the "note_links" edge to the NoteTag entity by IDs.
+func (_c *NoteTagDefinitionCreate) AddNoteLinkIDs(ids ...uuid.UUID) *NoteTagDefinitionCreate {
+	_c.mutation.AddNoteLinkIDs(ids...)
+	return _c
+}
+
+// AddNoteLinks adds the "note_links" edges to the NoteTag entity.
+func (_c *NoteTagDefinitionCreate) AddNoteLinks(v ...*NoteTag) *NoteTagDefinitionCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddNoteLinkIDs(ids...)
 }
 
 // Mutation returns the NoteTagDefinitionMutation object of the builder.
@@ -323,6 +339,29 @@ func (_c *NoteTagDefinitionCreate) createSpec() (*NoteTagDefinition, *sqlgraph.C
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &NoteTagCreate{config: _c.config, mutation: newNoteTagMutation(_c.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.NoteLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   notetagdefinition.NoteLinksTable,
+			Columns: []string{notetagdefinition.NoteLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/note"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
@@ -30,6 +31,7 @@ type NoteTagDefinitionQuery struct {
 	predicates       []predicate.NoteTagDefinition
 	withOrganization *OrganizationQuery
 	withNotes        *NoteQuery
+	withNoteLinks    *NoteTagQuery
 	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -104,6 +106,28 @@ func (_q *NoteTagDefinitionQuery) QueryNotes() *NoteQuery {
 			sqlgraph.From(notetagdefinition.Table, notetagdefinition.FieldID, selector),
 			sqlgraph.To(note.Table, note.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, true, notetagdefinition.NotesTable, notetagdefinition.NotesPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryNoteLinks chains the current query on the "note_links" edge.
+func (_q *NoteTagDefinitionQuery) QueryNoteLinks() *NoteTagQuery {
+	query := (&NoteTagClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notetagdefinition.Table, notetagdefinition.FieldID, selector),
+			sqlgraph.To(notetag.Table, notetag.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, notetagdefinition.NoteLinksTable, notetagdefinition.NoteLinksColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -305,6 +329,7 @@ func (_q *NoteTagDefinitionQuery) Clone() *NoteTagDefinitionQuery {
 		predicates:       append([]predicate.NoteTagDefinition{}, _q.predicates...),
 		withOrganization: _q.withOrganization.Clone(),
 		withNotes:        _q.withNotes.Clone(),
+		withNoteLinks:    _q.withNoteLinks.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -331,6 +356,17 @@ func (_q *NoteTagDefinitionQuery) WithNotes(opts ...func(*NoteQuery)) *NoteTagDe
 		opt(query)
 	}
 	_q.withNotes = query
+	return _q
+}
+
+// WithNoteLinks tells the query-builder to eager-load the nodes that are connected to
+// the "note_links" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteTagDefinitionQuery) WithNoteLinks(opts ...func(*NoteTagQuery)) *NoteTagDefinitionQuery {
+	query := (&NoteTagClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withNoteLinks = query
 	return _q
 }
 
@@ -418,9 +454,10 @@ func (_q *NoteTagDefinitionQuery) sqlAll(ctx context.Context, hooks ...queryHook
 	var (
 		nodes       = []*NoteTagDefinition{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withOrganization != nil,
 			_q.withNotes != nil,
+			_q.withNoteLinks != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -454,6 +491,13 @@ func (_q *NoteTagDefinitionQuery) sqlAll(ctx context.Context, hooks ...queryHook
 		if err := _q.loadNotes(ctx, query, nodes,
 			func(n *NoteTagDefinition) { n.Edges.Notes = []*Note{} },
 			func(n *NoteTagDefinition, e *Note) { n.Edges.Notes = append(n.Edges.Notes, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withNoteLinks; query != nil {
+		if err := _q.loadNoteLinks(ctx, query, nodes,
+			func(n *NoteTagDefinition) { n.Edges.NoteLinks = []*NoteTag{} },
+			func(n *NoteTagDefinition, e *NoteTag) { n.Edges.NoteLinks = append(n.Edges.NoteLinks, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -547,6 +591,36 @@ func (_q *NoteTagDefinitionQuery) loadNotes(ctx context.Context, query *NoteQuer
 		for kn := range nodes {
 			assign(kn, n)
 		}
+	}
+	return nil
+}
+func (_q *NoteTagDefinitionQuery) loadNoteLinks(ctx context.Context, query *NoteTagQuery, nodes []*NoteTagDefinition, init func(*NoteTagDefinition), assign func(*NoteTagDefinition, *NoteTag)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*NoteTagDefinition)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(notetag.FieldNoteTagDefinitionID)
+	}
+	query.Where(predicate.NoteTag(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(notetagdefinition.NoteLinksColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.NoteTagDefinitionID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "note_tag_definition_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }

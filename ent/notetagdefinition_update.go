@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/note"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -114,6 +115,21 @@ func (_u *NoteTagDefinitionUpdate) AddNotes(v ...*Note) *NoteTagDefinitionUpdate
 	return _u.AddNoteIDs(ids...)
 }
 
+// AddNoteLinkIDs adds the "note_links" edge to the NoteTag entity by IDs.
+func (_u *NoteTagDefinitionUpdate) AddNoteLinkIDs(ids ...uuid.UUID) *NoteTagDefinitionUpdate {
+	_u.mutation.AddNoteLinkIDs(ids...)
+	return _u
+}
+
+// AddNoteLinks adds the "note_links" edges to the NoteTag entity.
+func (_u *NoteTagDefinitionUpdate) AddNoteLinks(v ...*NoteTag) *NoteTagDefinitionUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoteLinkIDs(ids...)
+}
+
 // Mutation returns the NoteTagDefinitionMutation object of the builder.
 func (_u *NoteTagDefinitionUpdate) Mutation() *NoteTagDefinitionMutation {
 	return _u.mutation
@@ -138,6 +154,27 @@ func (_u *NoteTagDefinitionUpdate) RemoveNotes(v ...*Note) *NoteTagDefinitionUpd
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveNoteIDs(ids...)
+}
+
+// ClearNoteLinks clears all "note_links" edges to the NoteTag entity.
+func (_u *NoteTagDefinitionUpdate) ClearNoteLinks() *NoteTagDefinitionUpdate {
+	_u.mutation.ClearNoteLinks()
+	return _u
+}
+
+// RemoveNoteLinkIDs removes the "note_links" edge to NoteTag entities by IDs.
+func (_u *NoteTagDefinitionUpdate) RemoveNoteLinkIDs(ids ...uuid.UUID) *NoteTagDefinitionUpdate {
+	_u.mutation.RemoveNoteLinkIDs(ids...)
+	return _u
+}
+
+// RemoveNoteLinks removes "note_links" edges to NoteTag entities.
+func (_u *NoteTagDefinitionUpdate) RemoveNoteLinks(v ...*NoteTag) *NoteTagDefinitionUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoteLinkIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -252,6 +289,13 @@ func (_u *NoteTagDefinitionUpdate) sqlSave(ctx context.Context) (_node int, err 
 				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedNotesIDs(); len(nodes) > 0 && !_u.mutation.NotesCleared() {
@@ -268,6 +312,13 @@ func (_u *NoteTagDefinitionUpdate) sqlSave(ctx context.Context) (_node int, err 
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.NotesIDs(); len(nodes) > 0 {
@@ -279,6 +330,58 @@ func (_u *NoteTagDefinitionUpdate) sqlSave(ctx context.Context) (_node int, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.NoteLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   notetagdefinition.NoteLinksTable,
+			Columns: []string{notetagdefinition.NoteLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNoteLinksIDs(); len(nodes) > 0 && !_u.mutation.NoteLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   notetagdefinition.NoteLinksTable,
+			Columns: []string{notetagdefinition.NoteLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NoteLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   notetagdefinition.NoteLinksTable,
+			Columns: []string{notetagdefinition.NoteLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -391,6 +494,21 @@ func (_u *NoteTagDefinitionUpdateOne) AddNotes(v ...*Note) *NoteTagDefinitionUpd
 	return _u.AddNoteIDs(ids...)
 }
 
+// AddNoteLinkIDs adds the "note_links" edge to the NoteTag entity by IDs.
+func (_u *NoteTagDefinitionUpdateOne) AddNoteLinkIDs(ids ...uuid.UUID) *NoteTagDefinitionUpdateOne {
+	_u.mutation.AddNoteLinkIDs(ids...)
+	return _u
+}
+
+// AddNoteLinks adds the "note_links" edges to the NoteTag entity.
+func (_u *NoteTagDefinitionUpdateOne) AddNoteLinks(v ...*NoteTag) *NoteTagDefinitionUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoteLinkIDs(ids...)
+}
+
 // Mutation returns the NoteTagDefinitionMutation object of the builder.
 func (_u *NoteTagDefinitionUpdateOne) Mutation() *NoteTagDefinitionMutation {
 	return _u.mutation
@@ -415,6 +533,27 @@ func (_u *NoteTagDefinitionUpdateOne) RemoveNotes(v ...*Note) *NoteTagDefinition
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveNoteIDs(ids...)
+}
+
+// ClearNoteLinks clears all "note_links" edges to the NoteTag entity.
+func (_u *NoteTagDefinitionUpdateOne) ClearNoteLinks() *NoteTagDefinitionUpdateOne {
+	_u.mutation.ClearNoteLinks()
+	return _u
+}
+
+// RemoveNoteLinkIDs removes the "note_links" edge to NoteTag entities by IDs.
+func (_u *NoteTagDefinitionUpdateOne) RemoveNoteLinkIDs(ids ...uuid.UUID) *NoteTagDefinitionUpdateOne {
+	_u.mutation.RemoveNoteLinkIDs(ids...)
+	return _u
+}
+
+// RemoveNoteLinks removes "note_links" edges to NoteTag entities.
+func (_u *NoteTagDefinitionUpdateOne) RemoveNoteLinks(v ...*NoteTag) *NoteTagDefinitionUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoteLinkIDs(ids...)
 }
 
 // Where appends a list predicates to the NoteTagDefinitionUpdate builder.
@@ -559,6 +698,13 @@ func (_u *NoteTagDefinitionUpdateOne) sqlSave(ctx context.Context) (_node *NoteT
 				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedNotesIDs(); len(nodes) > 0 && !_u.mutation.NotesCleared() {
@@ -575,6 +721,13 @@ func (_u *NoteTagDefinitionUpdateOne) sqlSave(ctx context.Context) (_node *NoteT
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.NotesIDs(); len(nodes) > 0 {
@@ -586,6 +739,58 @@ func (_u *NoteTagDefinitionUpdateOne) sqlSave(ctx context.Context) (_node *NoteT
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &NoteTagCreate{config: _u.config, mutation: newNoteTagMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.NoteLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   notetagdefinition.NoteLinksTable,
+			Columns: []string{notetagdefinition.NoteLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNoteLinksIDs(); len(nodes) > 0 && !_u.mutation.NoteLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   notetagdefinition.NoteLinksTable,
+			Columns: []string{notetagdefinition.NoteLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NoteLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   notetagdefinition.NoteLinksTable,
+			Columns: []string{notetagdefinition.NoteLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetag.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

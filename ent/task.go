@@ -107,9 +107,11 @@ type TaskEdges struct {
 	AiGeneratingAgent *Agent `json:"ai_generating_agent,omitempty"`
 	// Labels holds the value of the labels edge.
 	Labels []*Label `json:"labels,omitempty"`
+	// LabelLinks holds the value of the label_links edge.
+	LabelLinks []*TaskLabel `json:"label_links,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [11]bool
+	loadedTypes [12]bool
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -227,6 +229,15 @@ func (e TaskEdges) LabelsOrErr() ([]*Label, error) {
 		return e.Labels, nil
 	}
 	return nil, &NotLoadedError{edge: "labels"}
+}
+
+// LabelLinksOrErr returns the LabelLinks value or an error if the edge
+// was not loaded in eager-loading.
+func (e TaskEdges) LabelLinksOrErr() ([]*TaskLabel, error) {
+	if e.loadedTypes[11] {
+		return e.LabelLinks, nil
+	}
+	return nil, &NotLoadedError{edge: "label_links"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -503,6 +514,11 @@ func (_m *Task) QueryAiGeneratingAgent() *AgentQuery {
 // QueryLabels queries the "labels" edge of the Task entity.
 func (_m *Task) QueryLabels() *LabelQuery {
 	return NewTaskClient(_m.config).QueryLabels(_m)
+}
+
+// QueryLabelLinks queries the "label_links" edge of the Task entity.
+func (_m *Task) QueryLabelLinks() *TaskLabelQuery {
+	return NewTaskClient(_m.config).QueryLabelLinks(_m)
 }
 
 // Update returns a builder for updating this Task.

@@ -21,6 +21,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/sprint"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 	"github.com/worksynapse/worksynapse/ent/user"
 )
 
@@ -443,6 +444,21 @@ func (_c *TaskCreate) AddLabels(v ...*Label) *TaskCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddLabelIDs(ids...)
+}
+
+// AddLabelLinkIDs adds the "label_links" edge to the TaskLabel entity by IDs.
+func (_c *TaskCreate) AddLabelLinkIDs(ids ...uuid.UUID) *TaskCreate {
+	_c.mutation.AddLabelLinkIDs(ids...)
+	return _c
+}
+
+// AddLabelLinks adds the "label_links" edges to the TaskLabel entity.
+func (_c *TaskCreate) AddLabelLinks(v ...*TaskLabel) *TaskCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddLabelLinkIDs(ids...)
 }
 
 // Mutation returns the TaskMutation object of the builder.
@@ -907,6 +923,29 @@ func (_c *TaskCreate) createSpec() (*Task, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &TaskLabelCreate{config: _c.config, mutation: newTaskLabelMutation(_c.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.LabelLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   task.LabelLinksTable,
+			Columns: []string{task.LabelLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -24,6 +24,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/sprint"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 	"github.com/worksynapse/worksynapse/ent/user"
 )
 
@@ -45,6 +46,7 @@ type TaskQuery struct {
 	withColumn            *BoardColumnQuery
 	withAiGeneratingAgent *AgentQuery
 	withLabels            *LabelQuery
+	withLabelLinks        *TaskLabelQuery
 	modifiers             []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -324,6 +326,28 @@ func (_q *TaskQuery) QueryLabels() *LabelQuery {
 	return query
 }
 
+// QueryLabelLinks chains the current query on the "label_links" edge.
+func (_q *TaskQuery) QueryLabelLinks() *TaskLabelQuery {
+	query := (&TaskLabelClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, selector),
+			sqlgraph.To(tasklabel.Table, tasklabel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, task.LabelLinksTable, task.LabelLinksColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Task entity from the query.
 // Returns a *NotFoundError when no Task was found.
 func (_q *TaskQuery) First(ctx context.Context) (*Task, error) {
@@ -527,6 +551,7 @@ func (_q *TaskQuery) Clone() *TaskQuery {
 		withColumn:            _q.withColumn.Clone(),
 		withAiGeneratingAgent: _q.withAiGeneratingAgent.Clone(),
 		withLabels:            _q.withLabels.Clone(),
+		withLabelLinks:        _q.withLabelLinks.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -655,6 +680,17 @@ func (_q *TaskQuery) WithLabels(opts ...func(*LabelQuery)) *TaskQuery {
 	return _q
 }
 
+// WithLabelLinks tells the query-builder to eager-load the nodes that are connected to
+// the "label_links" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaskQuery) WithLabelLinks(opts ...func(*TaskLabelQuery)) *TaskQuery {
+	query := (&TaskLabelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withLabelLinks = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -739,7 +775,7 @@ func (_q *TaskQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Task, e
 	var (
 		nodes       = []*Task{}
 		_spec       = _q.querySpec()
-		loadedTypes = [11]bool{
+		loadedTypes = [12]bool{
 			_q.withOrganization != nil,
 			_q.withProject != nil,
 			_q.withAssignee != nil,
@@ -751,6 +787,7 @@ func (_q *TaskQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Task, e
 			_q.withColumn != nil,
 			_q.withAiGeneratingAgent != nil,
 			_q.withLabels != nil,
+			_q.withLabelLinks != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -839,6 +876,13 @@ func (_q *TaskQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Task, e
 		if err := _q.loadLabels(ctx, query, nodes,
 			func(n *Task) { n.Edges.Labels = []*Label{} },
 			func(n *Task, e *Label) { n.Edges.Labels = append(n.Edges.Labels, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withLabelLinks; query != nil {
+		if err := _q.loadLabelLinks(ctx, query, nodes,
+			func(n *Task) { n.Edges.LabelLinks = []*TaskLabel{} },
+			func(n *Task, e *TaskLabel) { n.Edges.LabelLinks = append(n.Edges.LabelLinks, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1215,6 +1259,36 @@ func (_q *TaskQuery) loadLabels(ctx context.Context, query *LabelQuery, nodes []
 		for kn := range nodes {
 			assign(kn, n)
 		}
+	}
+	return nil
+}
+func (_q *TaskQuery) loadLabelLinks(ctx context.Context, query *TaskLabelQuery, nodes []*Task, init func(*Task), assign func(*Task, *TaskLabel)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Task)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(tasklabel.FieldTaskID)
+	}
+	query.Where(predicate.TaskLabel(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(task.LabelLinksColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.TaskID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "task_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/sprint"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 	"github.com/worksynapse/worksynapse/ent/user"
 )
 
@@ -467,6 +468,21 @@ func (_u *TaskUpdate) AddLabels(v ...*Label) *TaskUpdate {
 	return _u.AddLabelIDs(ids...)
 }
 
+// AddLabelLinkIDs adds the "label_links" edge to the TaskLabel entity by IDs.
+func (_u *TaskUpdate) AddLabelLinkIDs(ids ...uuid.UUID) *TaskUpdate {
+	_u.mutation.AddLabelLinkIDs(ids...)
+	return _u
+}
+
+// AddLabelLinks adds the "label_links" edges to the TaskLabel entity.
+func (_u *TaskUpdate) AddLabelLinks(v ...*TaskLabel) *TaskUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddLabelLinkIDs(ids...)
+}
+
 // Mutation returns the TaskMutation object of the builder.
 func (_u *TaskUpdate) Mutation() *TaskMutation {
 	return _u.mutation
@@ -548,6 +564,27 @@ func (_u *TaskUpdate) RemoveLabels(v ...*Label) *TaskUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveLabelIDs(ids...)
+}
+
+// ClearLabelLinks clears all "label_links" edges to the TaskLabel entity.
+func (_u *TaskUpdate) ClearLabelLinks() *TaskUpdate {
+	_u.mutation.ClearLabelLinks()
+	return _u
+}
+
+// RemoveLabelLinkIDs removes the "label_links" edge to TaskLabel entities by IDs.
+func (_u *TaskUpdate) RemoveLabelLinkIDs(ids ...uuid.UUID) *TaskUpdate {
+	_u.mutation.RemoveLabelLinkIDs(ids...)
+	return _u
+}
+
+// RemoveLabelLinks removes "label_links" edges to TaskLabel entities.
+func (_u *TaskUpdate) RemoveLabelLinks(v ...*TaskLabel) *TaskUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveLabelLinkIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -969,6 +1006,13 @@ func (_u *TaskUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedLabelsIDs(); len(nodes) > 0 && !_u.mutation.LabelsCleared() {
@@ -985,6 +1029,13 @@ func (_u *TaskUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.LabelsIDs(); len(nodes) > 0 {
@@ -996,6 +1047,58 @@ func (_u *TaskUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.LabelLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   task.LabelLinksTable,
+			Columns: []string{task.LabelLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedLabelLinksIDs(); len(nodes) > 0 && !_u.mutation.LabelLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   task.LabelLinksTable,
+			Columns: []string{task.LabelLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.LabelLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   task.LabelLinksTable,
+			Columns: []string{task.LabelLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -1457,6 +1560,21 @@ func (_u *TaskUpdateOne) AddLabels(v ...*Label) *TaskUpdateOne {
 	return _u.AddLabelIDs(ids...)
 }
 
+// AddLabelLinkIDs adds the "label_links" edge to the TaskLabel entity by IDs.
+func (_u *TaskUpdateOne) AddLabelLinkIDs(ids ...uuid.UUID) *TaskUpdateOne {
+	_u.mutation.AddLabelLinkIDs(ids...)
+	return _u
+}
+
+// AddLabelLinks adds the "label_links" edges to the TaskLabel entity.
+func (_u *TaskUpdateOne) AddLabelLinks(v ...*TaskLabel) *TaskUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddLabelLinkIDs(ids...)
+}
+
 // Mutation returns the TaskMutation object of the builder.
 func (_u *TaskUpdateOne) Mutation() *TaskMutation {
 	return _u.mutation
@@ -1538,6 +1656,27 @@ func (_u *TaskUpdateOne) RemoveLabels(v ...*Label) *TaskUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveLabelIDs(ids...)
+}
+
+// ClearLabelLinks clears all "label_links" edges to the TaskLabel entity.
+func (_u *TaskUpdateOne) ClearLabelLinks() *TaskUpdateOne {
+	_u.mutation.ClearLabelLinks()
+	return _u
+}
+
+// RemoveLabelLinkIDs removes the "label_links" edge to TaskLabel entities by IDs.
+func (_u *TaskUpdateOne) RemoveLabelLinkIDs(ids ...uuid.UUID) *TaskUpdateOne {
+	_u.mutation.RemoveLabelLinkIDs(ids...)
+	return _u
+}
+
+// RemoveLabelLinks removes "label_links" edges to TaskLabel entities.
+func (_u *TaskUpdateOne) RemoveLabelLinks(v ...*TaskLabel) *TaskUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveLabelLinkIDs(ids...)
 }
 
 // Where appends a list predicates to the TaskUpdate builder.
@@ -1989,6 +2128,13 @@ func (_u *TaskUpdateOne) sqlSave(ctx context.Context) (_node *Task, err error) {
 				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
 			},
 		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.RemovedLabelsIDs(); len(nodes) > 0 && !_u.mutation.LabelsCleared() {
@@ -2005,6 +2151,13 @@ func (_u *TaskUpdateOne) sqlSave(ctx context.Context) (_node *Task, err error) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
 		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
 	if nodes := _u.mutation.LabelsIDs(); len(nodes) > 0 {
@@ -2016,6 +2169,58 @@ func (_u *TaskUpdateOne) sqlSave(ctx context.Context) (_node *Task, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		createE := &TaskLabelCreate{config: _u.config, mutation: newTaskLabelMutation(_u.config, OpCreate)}
+		_ = createE.defaults()
+		_, specE := createE.createSpec()
+		edge.Target.Fields = specE.Fields
+		if specE.ID.Value != nil {
+			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.LabelLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   task.LabelLinksTable,
+			Columns: []string{task.LabelLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedLabelLinksIDs(); len(nodes) > 0 && !_u.mutation.LabelLinksCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   task.LabelLinksTable,
+			Columns: []string{task.LabelLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.LabelLinksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   task.LabelLinksTable,
+			Columns: []string{task.LabelLinksColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(tasklabel.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -38,6 +38,8 @@ type Tx struct {
 	AgentTask *AgentTaskClient
 	// AgentTool is the client for interacting with the AgentTool builders.
 	AgentTool *AgentToolClient
+	// AgentToolBinding is the client for interacting with the AgentToolBinding builders.
+	AgentToolBinding *AgentToolBindingClient
 	// AgentUserPermission is the client for interacting with the AgentUserPermission builders.
 	AgentUserPermission *AgentUserPermissionClient
 	// AppUsage is the client for interacting with the AppUsage builders.
@@ -82,6 +84,8 @@ type Tx struct {
 	NoteFolder *NoteFolderClient
 	// NoteShare is the client for interacting with the NoteShare builders.
 	NoteShare *NoteShareClient
+	// NoteTag is the client for interacting with the NoteTag builders.
+	NoteTag *NoteTagClient
 	// NoteTagDefinition is the client for interacting with the NoteTagDefinition builders.
 	NoteTagDefinition *NoteTagDefinitionClient
 	// NoteVersion is the client for interacting with the NoteVersion builders.
@@ -124,6 +128,8 @@ type Tx struct {
 	TaskComment *TaskCommentClient
 	// TaskDependency is the client for interacting with the TaskDependency builders.
 	TaskDependency *TaskDependencyClient
+	// TaskLabel is the client for interacting with the TaskLabel builders.
+	TaskLabel *TaskLabelClient
 	// TimeLog is the client for interacting with the TimeLog builders.
 	TimeLog *TimeLogClient
 	// User is the client for interacting with the User builders.
@@ -275,6 +281,7 @@ func (tx *Tx) init() {
 	tx.AgentSession = NewAgentSessionClient(tx.config)
 	tx.AgentTask = NewAgentTaskClient(tx.config)
 	tx.AgentTool = NewAgentToolClient(tx.config)
+	tx.AgentToolBinding = NewAgentToolBindingClient(tx.config)
 	tx.AgentUserPermission = NewAgentUserPermissionClient(tx.config)
 	tx.AppUsage = NewAppUsageClient(tx.config)
 	tx.AuditSeal = NewAuditSealClient(tx.config)
@@ -297,6 +304,7 @@ func (tx *Tx) init() {
 	tx.NoteComment = NewNoteCommentClient(tx.config)
 	tx.NoteFolder = NewNoteFolderClient(tx.config)
 	tx.NoteShare = NewNoteShareClient(tx.config)
+	tx.NoteTag = NewNoteTagClient(tx.config)
 	tx.NoteTagDefinition = NewNoteTagDefinitionClient(tx.config)
 	tx.NoteVersion = NewNoteVersionClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
@@ -318,6 +326,7 @@ func (tx *Tx) init() {
 	tx.TaskAttachment = NewTaskAttachmentClient(tx.config)
 	tx.TaskComment = NewTaskCommentClient(tx.config)
 	tx.TaskDependency = NewTaskDependencyClient(tx.config)
+	tx.TaskLabel = NewTaskLabelClient(tx.config)
 	tx.TimeLog = NewTimeLogClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.UserRole = NewUserRoleClient(tx.config)

@@ -69,6 +69,8 @@ const (
 	EdgeTools = "tools"
 	// EdgeUserPermissions holds the string denoting the user_permissions edge name in mutations.
 	EdgeUserPermissions = "user_permissions"
+	// EdgeToolBindings holds the string denoting the tool_bindings edge name in mutations.
+	EdgeToolBindings = "tool_bindings"
 	// Table holds the table name of the agent in the database.
 	Table = "agents"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -97,6 +99,13 @@ const (
 	UserPermissionsInverseTable = "agent_user_permissions"
 	// UserPermissionsColumn is the table column denoting the user_permissions relation/edge.
 	UserPermissionsColumn = "agent_id"
+	// ToolBindingsTable is the table that holds the tool_bindings relation/edge.
+	ToolBindingsTable = "agent_tool_bindings"
+	// ToolBindingsInverseTable is the table name for the AgentToolBinding entity.
+	// It exists in this package in order to avoid circular dependency with the "agenttoolbinding" package.
+	ToolBindingsInverseTable = "agent_tool_bindings"
+	// ToolBindingsColumn is the table column denoting the tool_bindings relation/edge.
+	ToolBindingsColumn = "agent_id"
 )
 
 // Columns holds all SQL columns for agent fields.
@@ -148,7 +157,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
-	Hooks        [3]ent.Hook
+	Hooks        [4]ent.Hook
 	Interceptors [1]ent.Interceptor
 	Policy       ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
@@ -440,6 +449,20 @@ func ByUserPermissions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newUserPermissionsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByToolBindingsCount orders the results by tool_bindings count.
+func ByToolBindingsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newToolBindingsStep(), opts...)
+	}
+}
+
+// ByToolBindings orders the results by tool_bindings terms.
+func ByToolBindings(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newToolBindingsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -466,5 +489,12 @@ func newUserPermissionsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(UserPermissionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, UserPermissionsTable, UserPermissionsColumn),
+	)
+}
+func newToolBindingsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ToolBindingsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, ToolBindingsTable, ToolBindingsColumn),
 	)
 }

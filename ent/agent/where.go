@@ -1078,6 +1078,29 @@ func HasUserPermissionsWith(preds ...predicate.AgentUserPermission) predicate.Ag
 	})
 }
 
+// HasToolBindings applies the HasEdge predicate on the "tool_bindings" edge.
+func HasToolBindings() predicate.Agent {
+	return predicate.Agent(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ToolBindingsTable, ToolBindingsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasToolBindingsWith applies the HasEdge predicate on the "tool_bindings" edge with a given conditions (other predicates).
+func HasToolBindingsWith(preds ...predicate.AgentToolBinding) predicate.Agent {
+	return predicate.Agent(func(s *sql.Selector) {
+		step := newToolBindingsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Agent) predicate.Agent {
 	return predicate.Agent(sql.AndPredicates(predicates...))

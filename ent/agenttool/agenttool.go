@@ -41,6 +41,8 @@ const (
 	EdgeOrganization = "organization"
 	// EdgeAgents holds the string denoting the agents edge name in mutations.
 	EdgeAgents = "agents"
+	// EdgeBindings holds the string denoting the bindings edge name in mutations.
+	EdgeBindings = "bindings"
 	// Table holds the table name of the agenttool in the database.
 	Table = "agent_tools"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -55,6 +57,13 @@ const (
 	// AgentsInverseTable is the table name for the Agent entity.
 	// It exists in this package in order to avoid circular dependency with the "agent" package.
 	AgentsInverseTable = "agents"
+	// BindingsTable is the table that holds the bindings relation/edge.
+	BindingsTable = "agent_tool_bindings"
+	// BindingsInverseTable is the table name for the AgentToolBinding entity.
+	// It exists in this package in order to avoid circular dependency with the "agenttoolbinding" package.
+	BindingsInverseTable = "agent_tool_bindings"
+	// BindingsColumn is the table column denoting the bindings relation/edge.
+	BindingsColumn = "agent_tool_id"
 )
 
 // Columns holds all SQL columns for agenttool fields.
@@ -94,7 +103,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
-	Hooks        [3]ent.Hook
+	Hooks        [4]ent.Hook
 	Interceptors [1]ent.Interceptor
 	Policy       ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
@@ -213,6 +222,20 @@ func ByAgents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAgentsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByBindingsCount orders the results by bindings count.
+func ByBindingsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newBindingsStep(), opts...)
+	}
+}
+
+// ByBindings orders the results by bindings terms.
+func ByBindings(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newBindingsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -225,5 +248,12 @@ func newAgentsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AgentsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, AgentsTable, AgentsPrimaryKey...),
+	)
+}
+func newBindingsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(BindingsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, BindingsTable, BindingsColumn),
 	)
 }

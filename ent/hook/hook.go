@@ -153,6 +153,18 @@ func (f AgentToolFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AgentToolMutation", m)
 }
 
+// The AgentToolBindingFunc type is an adapter to allow the use of ordinary
+// function as AgentToolBinding mutator.
+type AgentToolBindingFunc func(context.Context, *ent.AgentToolBindingMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AgentToolBindingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AgentToolBindingMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AgentToolBindingMutation", m)
+}
+
 // The AgentUserPermissionFunc type is an adapter to allow the use of ordinary
 // function as AgentUserPermission mutator.
 type AgentUserPermissionFunc func(context.Context, *ent.AgentUserPermissionMutation) (ent.Value, error)
@@ -417,6 +429,18 @@ func (f NoteShareFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NoteShareMutation", m)
 }
 
+// The NoteTagFunc type is an adapter to allow the use of ordinary
+// function as NoteTag mutator.
+type NoteTagFunc func(context.Context, *ent.NoteTagMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NoteTagFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NoteTagMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NoteTagMutation", m)
+}
+
 // The NoteTagDefinitionFunc type is an adapter to allow the use of ordinary
 // function as NoteTagDefinition mutator.
 type NoteTagDefinitionFunc func(context.Context, *ent.NoteTagDefinitionMutation) (ent.Value, error)
@@ -667,6 +691,18 @@ func (f TaskDependencyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TaskDependencyMutation", m)
+}
+
+// The TaskLabelFunc type is an adapter to allow the use of ordinary
+// function as TaskLabel mutator.
+type TaskLabelFunc func(context.Context, *ent.TaskLabelMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TaskLabelFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TaskLabelMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TaskLabelMutation", m)
 }
 
 // The TimeLogFunc type is an adapter to allow the use of ordinary

@@ -20,6 +20,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/appusage"
 	"github.com/worksynapse/worksynapse/ent/auditseal"
@@ -42,6 +43,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/notecomment"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/noteversion"
 	"github.com/worksynapse/worksynapse/ent/organization"
@@ -64,6 +66,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
 	"github.com/worksynapse/worksynapse/ent/taskdependency"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 	"github.com/worksynapse/worksynapse/ent/timelog"
 	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/userrole"
@@ -448,6 +451,33 @@ func (f TraverseAgentTool) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AgentToolQuery", q)
+}
+
+// The AgentToolBindingFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AgentToolBindingFunc func(context.Context, *ent.AgentToolBindingQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AgentToolBindingFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AgentToolBindingQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AgentToolBindingQuery", q)
+}
+
+// The TraverseAgentToolBinding type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAgentToolBinding func(context.Context, *ent.AgentToolBindingQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAgentToolBinding) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAgentToolBinding) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AgentToolBindingQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AgentToolBindingQuery", q)
 }
 
 // The AgentUserPermissionFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1044,6 +1074,33 @@ func (f TraverseNoteShare) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.NoteShareQuery", q)
 }
 
+// The NoteTagFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NoteTagFunc func(context.Context, *ent.NoteTagQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NoteTagFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NoteTagQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NoteTagQuery", q)
+}
+
+// The TraverseNoteTag type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNoteTag func(context.Context, *ent.NoteTagQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNoteTag) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNoteTag) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NoteTagQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NoteTagQuery", q)
+}
+
 // The NoteTagDefinitionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type NoteTagDefinitionFunc func(context.Context, *ent.NoteTagDefinitionQuery) (ent.Value, error)
 
@@ -1611,6 +1668,33 @@ func (f TraverseTaskDependency) Traverse(ctx context.Context, q ent.Query) error
 	return fmt.Errorf("unexpected query type %T. expect *ent.TaskDependencyQuery", q)
 }
 
+// The TaskLabelFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TaskLabelFunc func(context.Context, *ent.TaskLabelQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TaskLabelFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TaskLabelQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TaskLabelQuery", q)
+}
+
+// The TraverseTaskLabel type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTaskLabel func(context.Context, *ent.TaskLabelQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTaskLabel) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTaskLabel) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TaskLabelQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TaskLabelQuery", q)
+}
+
 // The TimeLogFunc type is an adapter to allow the use of ordinary function as a Querier.
 type TimeLogFunc func(context.Context, *ent.TimeLogQuery) (ent.Value, error)
 
@@ -1746,6 +1830,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AgentTaskQuery, predicate.AgentTask, agenttask.OrderOption]{typ: ent.TypeAgentTask, tq: q}, nil
 	case *ent.AgentToolQuery:
 		return &query[*ent.AgentToolQuery, predicate.AgentTool, agenttool.OrderOption]{typ: ent.TypeAgentTool, tq: q}, nil
+	case *ent.AgentToolBindingQuery:
+		return &query[*ent.AgentToolBindingQuery, predicate.AgentToolBinding, agenttoolbinding.OrderOption]{typ: ent.TypeAgentToolBinding, tq: q}, nil
 	case *ent.AgentUserPermissionQuery:
 		return &query[*ent.AgentUserPermissionQuery, predicate.AgentUserPermission, agentuserpermission.OrderOption]{typ: ent.TypeAgentUserPermission, tq: q}, nil
 	case *ent.AppUsageQuery:
@@ -1790,6 +1876,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.NoteFolderQuery, predicate.NoteFolder, notefolder.OrderOption]{typ: ent.TypeNoteFolder, tq: q}, nil
 	case *ent.NoteShareQuery:
 		return &query[*ent.NoteShareQuery, predicate.NoteShare, noteshare.OrderOption]{typ: ent.TypeNoteShare, tq: q}, nil
+	case *ent.NoteTagQuery:
+		return &query[*ent.NoteTagQuery, predicate.NoteTag, notetag.OrderOption]{typ: ent.TypeNoteTag, tq: q}, nil
 	case *ent.NoteTagDefinitionQuery:
 		return &query[*ent.NoteTagDefinitionQuery, predicate.NoteTagDefinition, notetagdefinition.OrderOption]{typ: ent.TypeNoteTagDefinition, tq: q}, nil
 	case *ent.NoteVersionQuery:
@@ -1832,6 +1920,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.TaskCommentQuery, predicate.TaskComment, taskcomment.OrderOption]{typ: ent.TypeTaskComment, tq: q}, nil
 	case *ent.TaskDependencyQuery:
 		return &query[*ent.TaskDependencyQuery, predicate.TaskDependency, taskdependency.OrderOption]{typ: ent.TypeTaskDependency, tq: q}, nil
+	case *ent.TaskLabelQuery:
+		return &query[*ent.TaskLabelQuery, predicate.TaskLabel, tasklabel.OrderOption]{typ: ent.TypeTaskLabel, tq: q}, nil
 	case *ent.TimeLogQuery:
 		return &query[*ent.TimeLogQuery, predicate.TimeLog, timelog.OrderOption]{typ: ent.TypeTimeLog, tq: q}, nil
 	case *ent.UserQuery:

@@ -38,6 +38,8 @@ const (
 	EdgeProject = "project"
 	// EdgeTasks holds the string denoting the tasks edge name in mutations.
 	EdgeTasks = "tasks"
+	// EdgeTaskLinks holds the string denoting the task_links edge name in mutations.
+	EdgeTaskLinks = "task_links"
 	// Table holds the table name of the label in the database.
 	Table = "labels"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -59,6 +61,13 @@ const (
 	// TasksInverseTable is the table name for the Task entity.
 	// It exists in this package in order to avoid circular dependency with the "task" package.
 	TasksInverseTable = "tasks"
+	// TaskLinksTable is the table that holds the task_links relation/edge.
+	TaskLinksTable = "task_labels"
+	// TaskLinksInverseTable is the table name for the TaskLabel entity.
+	// It exists in this package in order to avoid circular dependency with the "tasklabel" package.
+	TaskLinksInverseTable = "task_labels"
+	// TaskLinksColumn is the table column denoting the task_links relation/edge.
+	TaskLinksColumn = "label_id"
 )
 
 // Columns holds all SQL columns for label fields.
@@ -96,7 +105,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
-	Hooks        [3]ent.Hook
+	Hooks        [4]ent.Hook
 	Interceptors [1]ent.Interceptor
 	Policy       ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
@@ -194,6 +203,20 @@ func ByTasks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newTasksStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByTaskLinksCount orders the results by task_links count.
+func ByTaskLinksCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newTaskLinksStep(), opts...)
+	}
+}
+
+// ByTaskLinks orders the results by task_links terms.
+func ByTaskLinks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTaskLinksStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -213,5 +236,12 @@ func newTasksStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TasksInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, TasksTable, TasksPrimaryKey...),
+	)
+}
+func newTaskLinksStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TaskLinksInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, TaskLinksTable, TaskLinksColumn),
 	)
 }

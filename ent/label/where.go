@@ -505,6 +505,29 @@ func HasTasksWith(preds ...predicate.Task) predicate.Label {
 	})
 }
 
+// HasTaskLinks applies the HasEdge predicate on the "task_links" edge.
+func HasTaskLinks() predicate.Label {
+	return predicate.Label(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, TaskLinksTable, TaskLinksColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTaskLinksWith applies the HasEdge predicate on the "task_links" edge with a given conditions (other predicates).
+func HasTaskLinksWith(preds ...predicate.TaskLabel) predicate.Label {
+	return predicate.Label(func(s *sql.Selector) {
+		step := newTaskLinksStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Label) predicate.Label {
 	return predicate.Label(sql.AndPredicates(predicates...))

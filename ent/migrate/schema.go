@@ -780,6 +780,51 @@ var (
 			},
 		},
 	}
+	// AgentToolBindingsColumns holds the columns for the "agent_tool_bindings" table.
+	AgentToolBindingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "agent_id", Type: field.TypeUUID},
+		{Name: "agent_tool_id", Type: field.TypeUUID},
+	}
+	// AgentToolBindingsTable holds the schema information for the "agent_tool_bindings" table.
+	AgentToolBindingsTable = &schema.Table{
+		Name:       "agent_tool_bindings",
+		Columns:    AgentToolBindingsColumns,
+		PrimaryKey: []*schema.Column{AgentToolBindingsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_tool_bindings_organizations_organization",
+				Columns:    []*schema.Column{AgentToolBindingsColumns[1]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_tool_bindings_agents_agent",
+				Columns:    []*schema.Column{AgentToolBindingsColumns[2]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_tool_bindings_agent_tools_agent_tool",
+				Columns:    []*schema.Column{AgentToolBindingsColumns[3]},
+				RefColumns: []*schema.Column{AgentToolsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agenttoolbinding_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentToolBindingsColumns[1]},
+			},
+			{
+				Name:    "agenttoolbinding_agent_id_agent_tool_id",
+				Unique:  true,
+				Columns: []*schema.Column{AgentToolBindingsColumns[2], AgentToolBindingsColumns[3]},
+			},
+		},
+	}
 	// AgentUserPermissionsColumns holds the columns for the "agent_user_permissions" table.
 	AgentUserPermissionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -2050,6 +2095,51 @@ var (
 			},
 		},
 	}
+	// NoteTagsColumns holds the columns for the "note_tags" table.
+	NoteTagsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "note_id", Type: field.TypeUUID},
+		{Name: "note_tag_definition_id", Type: field.TypeUUID},
+	}
+	// NoteTagsTable holds the schema information for the "note_tags" table.
+	NoteTagsTable = &schema.Table{
+		Name:       "note_tags",
+		Columns:    NoteTagsColumns,
+		PrimaryKey: []*schema.Column{NoteTagsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "note_tags_organizations_organization",
+				Columns:    []*schema.Column{NoteTagsColumns[1]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "note_tags_notes_note",
+				Columns:    []*schema.Column{NoteTagsColumns[2]},
+				RefColumns: []*schema.Column{NotesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "note_tags_note_tag_definitions_note_tag_definition",
+				Columns:    []*schema.Column{NoteTagsColumns[3]},
+				RefColumns: []*schema.Column{NoteTagDefinitionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notetag_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{NoteTagsColumns[1]},
+			},
+			{
+				Name:    "notetag_note_id_note_tag_definition_id",
+				Unique:  true,
+				Columns: []*schema.Column{NoteTagsColumns[2], NoteTagsColumns[3]},
+			},
+		},
+	}
 	// NoteTagDefinitionsColumns holds the columns for the "note_tag_definitions" table.
 	NoteTagDefinitionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -3149,6 +3239,51 @@ var (
 			},
 		},
 	}
+	// TaskLabelsColumns holds the columns for the "task_labels" table.
+	TaskLabelsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "task_id", Type: field.TypeUUID},
+		{Name: "label_id", Type: field.TypeUUID},
+	}
+	// TaskLabelsTable holds the schema information for the "task_labels" table.
+	TaskLabelsTable = &schema.Table{
+		Name:       "task_labels",
+		Columns:    TaskLabelsColumns,
+		PrimaryKey: []*schema.Column{TaskLabelsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "task_labels_organizations_organization",
+				Columns:    []*schema.Column{TaskLabelsColumns[1]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "task_labels_tasks_task",
+				Columns:    []*schema.Column{TaskLabelsColumns[2]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "task_labels_labels_label",
+				Columns:    []*schema.Column{TaskLabelsColumns[3]},
+				RefColumns: []*schema.Column{LabelsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "tasklabel_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{TaskLabelsColumns[1]},
+			},
+			{
+				Name:    "tasklabel_task_id_label_id",
+				Unique:  true,
+				Columns: []*schema.Column{TaskLabelsColumns[2], TaskLabelsColumns[3]},
+			},
+		},
+	}
 	// TimeLogsColumns holds the columns for the "time_logs" table.
 	TimeLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -3381,81 +3516,6 @@ var (
 			},
 		},
 	}
-	// AgentToolBindingsColumns holds the columns for the "agent_tool_bindings" table.
-	AgentToolBindingsColumns = []*schema.Column{
-		{Name: "agent_id", Type: field.TypeUUID},
-		{Name: "agent_tool_id", Type: field.TypeUUID},
-	}
-	// AgentToolBindingsTable holds the schema information for the "agent_tool_bindings" table.
-	AgentToolBindingsTable = &schema.Table{
-		Name:       "agent_tool_bindings",
-		Columns:    AgentToolBindingsColumns,
-		PrimaryKey: []*schema.Column{AgentToolBindingsColumns[0], AgentToolBindingsColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "agent_tool_bindings_agent_id",
-				Columns:    []*schema.Column{AgentToolBindingsColumns[0]},
-				RefColumns: []*schema.Column{AgentsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "agent_tool_bindings_agent_tool_id",
-				Columns:    []*schema.Column{AgentToolBindingsColumns[1]},
-				RefColumns: []*schema.Column{AgentToolsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
-	// NoteTagsColumns holds the columns for the "note_tags" table.
-	NoteTagsColumns = []*schema.Column{
-		{Name: "note_id", Type: field.TypeUUID},
-		{Name: "note_tag_definition_id", Type: field.TypeUUID},
-	}
-	// NoteTagsTable holds the schema information for the "note_tags" table.
-	NoteTagsTable = &schema.Table{
-		Name:       "note_tags",
-		Columns:    NoteTagsColumns,
-		PrimaryKey: []*schema.Column{NoteTagsColumns[0], NoteTagsColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "note_tags_note_id",
-				Columns:    []*schema.Column{NoteTagsColumns[0]},
-				RefColumns: []*schema.Column{NotesColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "note_tags_note_tag_definition_id",
-				Columns:    []*schema.Column{NoteTagsColumns[1]},
-				RefColumns: []*schema.Column{NoteTagDefinitionsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
-	// TaskLabelsColumns holds the columns for the "task_labels" table.
-	TaskLabelsColumns = []*schema.Column{
-		{Name: "task_id", Type: field.TypeUUID},
-		{Name: "label_id", Type: field.TypeUUID},
-	}
-	// TaskLabelsTable holds the schema information for the "task_labels" table.
-	TaskLabelsTable = &schema.Table{
-		Name:       "task_labels",
-		Columns:    TaskLabelsColumns,
-		PrimaryKey: []*schema.Column{TaskLabelsColumns[0], TaskLabelsColumns[1]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "task_labels_task_id",
-				Columns:    []*schema.Column{TaskLabelsColumns[0]},
-				RefColumns: []*schema.Column{TasksColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-			{
-				Symbol:     "task_labels_label_id",
-				Columns:    []*schema.Column{TaskLabelsColumns[1]},
-				RefColumns: []*schema.Column{LabelsColumns[0]},
-				OnDelete:   schema.Cascade,
-			},
-		},
-	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		ActivityLogsTable,
@@ -3470,6 +3530,7 @@ var (
 		AgentSessionsTable,
 		AgentTasksTable,
 		AgentToolsTable,
+		AgentToolBindingsTable,
 		AgentUserPermissionsTable,
 		AppUsagesTable,
 		AuditSealsTable,
@@ -3492,6 +3553,7 @@ var (
 		NoteCommentsTable,
 		NoteFoldersTable,
 		NoteSharesTable,
+		NoteTagsTable,
 		NoteTagDefinitionsTable,
 		NoteVersionsTable,
 		OrganizationsTable,
@@ -3513,13 +3575,11 @@ var (
 		TaskAttachmentsTable,
 		TaskCommentsTable,
 		TaskDependenciesTable,
+		TaskLabelsTable,
 		TimeLogsTable,
 		UsersTable,
 		UserRolesTable,
 		WorkLogsTable,
-		AgentToolBindingsTable,
-		NoteTagsTable,
-		TaskLabelsTable,
 	}
 )
 
@@ -3561,6 +3621,12 @@ func init() {
 	AgentTasksTable.ForeignKeys[3].RefTable = AgentCallsTable
 	AgentTasksTable.ForeignKeys[4].RefTable = AgentActionsTable
 	AgentToolsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentToolBindingsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentToolBindingsTable.ForeignKeys[1].RefTable = AgentsTable
+	AgentToolBindingsTable.ForeignKeys[2].RefTable = AgentToolsTable
+	AgentToolBindingsTable.Annotation = &entsql.Annotation{
+		Table: "agent_tool_bindings",
+	}
 	AgentUserPermissionsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	AgentUserPermissionsTable.ForeignKeys[1].RefTable = AgentsTable
 	AgentUserPermissionsTable.ForeignKeys[2].RefTable = UsersTable
@@ -3617,6 +3683,12 @@ func init() {
 	NoteSharesTable.ForeignKeys[2].RefTable = UsersTable
 	NoteSharesTable.ForeignKeys[3].RefTable = ProjectsTable
 	NoteSharesTable.ForeignKeys[4].RefTable = UsersTable
+	NoteTagsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	NoteTagsTable.ForeignKeys[1].RefTable = NotesTable
+	NoteTagsTable.ForeignKeys[2].RefTable = NoteTagDefinitionsTable
+	NoteTagsTable.Annotation = &entsql.Annotation{
+		Table: "note_tags",
+	}
 	NoteTagDefinitionsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	NoteVersionsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	NoteVersionsTable.ForeignKeys[1].RefTable = NotesTable
@@ -3668,6 +3740,12 @@ func init() {
 	TaskDependenciesTable.Annotation.Checks = map[string]string{
 		"task_dependency_not_self": "task_id <> depends_on_id",
 	}
+	TaskLabelsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	TaskLabelsTable.ForeignKeys[1].RefTable = TasksTable
+	TaskLabelsTable.ForeignKeys[2].RefTable = LabelsTable
+	TaskLabelsTable.Annotation = &entsql.Annotation{
+		Table: "task_labels",
+	}
 	TimeLogsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	TimeLogsTable.ForeignKeys[1].RefTable = TasksTable
 	TimeLogsTable.ForeignKeys[2].RefTable = UsersTable
@@ -3678,10 +3756,4 @@ func init() {
 	WorkLogsTable.ForeignKeys[1].RefTable = UsersTable
 	WorkLogsTable.ForeignKeys[2].RefTable = TasksTable
 	WorkLogsTable.ForeignKeys[3].RefTable = ProjectsTable
-	AgentToolBindingsTable.ForeignKeys[0].RefTable = AgentsTable
-	AgentToolBindingsTable.ForeignKeys[1].RefTable = AgentToolsTable
-	NoteTagsTable.ForeignKeys[0].RefTable = NotesTable
-	NoteTagsTable.ForeignKeys[1].RefTable = NoteTagDefinitionsTable
-	TaskLabelsTable.ForeignKeys[0].RefTable = TasksTable
-	TaskLabelsTable.ForeignKeys[1].RefTable = LabelsTable
 }

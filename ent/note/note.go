@@ -57,6 +57,8 @@ const (
 	EdgeTags = "tags"
 	// EdgeShares holds the string denoting the shares edge name in mutations.
 	EdgeShares = "shares"
+	// EdgeTagLinks holds the string denoting the tag_links edge name in mutations.
+	EdgeTagLinks = "tag_links"
 	// Table holds the table name of the note in the database.
 	Table = "notes"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -99,6 +101,13 @@ const (
 	SharesInverseTable = "note_shares"
 	// SharesColumn is the table column denoting the shares relation/edge.
 	SharesColumn = "note_id"
+	// TagLinksTable is the table that holds the tag_links relation/edge.
+	TagLinksTable = "note_tags"
+	// TagLinksInverseTable is the table name for the NoteTag entity.
+	// It exists in this package in order to avoid circular dependency with the "notetag" package.
+	TagLinksInverseTable = "note_tags"
+	// TagLinksColumn is the table column denoting the tag_links relation/edge.
+	TagLinksColumn = "note_id"
 )
 
 // Columns holds all SQL columns for note fields.
@@ -142,7 +151,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
-	Hooks        [3]ent.Hook
+	Hooks        [4]ent.Hook
 	Interceptors [1]ent.Interceptor
 	Policy       ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
@@ -332,6 +341,20 @@ func ByShares(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSharesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByTagLinksCount orders the results by tag_links count.
+func ByTagLinksCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newTagLinksStep(), opts...)
+	}
+}
+
+// ByTagLinks orders the results by tag_links terms.
+func ByTagLinks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTagLinksStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -372,5 +395,12 @@ func newSharesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SharesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, SharesTable, SharesColumn),
+	)
+}
+func newTagLinksStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TagLinksInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, TagLinksTable, TagLinksColumn),
 	)
 }

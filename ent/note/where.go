@@ -779,6 +779,29 @@ func HasSharesWith(preds ...predicate.NoteShare) predicate.Note {
 	})
 }
 
+// HasTagLinks applies the HasEdge predicate on the "tag_links" edge.
+func HasTagLinks() predicate.Note {
+	return predicate.Note(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, TagLinksTable, TagLinksColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTagLinksWith applies the HasEdge predicate on the "tag_links" edge with a given conditions (other predicates).
+func HasTagLinksWith(preds ...predicate.NoteTag) predicate.Note {
+	return predicate.Note(func(s *sql.Selector) {
+		step := newTagLinksStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Note) predicate.Note {
 	return predicate.Note(sql.AndPredicates(predicates...))

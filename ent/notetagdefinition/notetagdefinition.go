@@ -34,6 +34,8 @@ const (
 	EdgeOrganization = "organization"
 	// EdgeNotes holds the string denoting the notes edge name in mutations.
 	EdgeNotes = "notes"
+	// EdgeNoteLinks holds the string denoting the note_links edge name in mutations.
+	EdgeNoteLinks = "note_links"
 	// Table holds the table name of the notetagdefinition in the database.
 	Table = "note_tag_definitions"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -48,6 +50,13 @@ const (
 	// NotesInverseTable is the table name for the Note entity.
 	// It exists in this package in order to avoid circular dependency with the "note" package.
 	NotesInverseTable = "notes"
+	// NoteLinksTable is the table that holds the note_links relation/edge.
+	NoteLinksTable = "note_tags"
+	// NoteLinksInverseTable is the table name for the NoteTag entity.
+	// It exists in this package in order to avoid circular dependency with the "notetag" package.
+	NoteLinksInverseTable = "note_tags"
+	// NoteLinksColumn is the table column denoting the note_links relation/edge.
+	NoteLinksColumn = "note_tag_definition_id"
 )
 
 // Columns holds all SQL columns for notetagdefinition fields.
@@ -84,7 +93,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
-	Hooks        [4]ent.Hook
+	Hooks        [5]ent.Hook
 	Interceptors [1]ent.Interceptor
 	Policy       ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
@@ -168,6 +177,20 @@ func ByNotes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newNotesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByNoteLinksCount orders the results by note_links count.
+func ByNoteLinksCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newNoteLinksStep(), opts...)
+	}
+}
+
+// ByNoteLinks orders the results by note_links terms.
+func ByNoteLinks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newNoteLinksStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -180,5 +203,12 @@ func newNotesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(NotesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, true, NotesTable, NotesPrimaryKey...),
+	)
+}
+func newNoteLinksStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(NoteLinksInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, NoteLinksTable, NoteLinksColumn),
 	)
 }

@@ -482,6 +482,29 @@ func HasNotesWith(preds ...predicate.Note) predicate.NoteTagDefinition {
 	})
 }
 
+// HasNoteLinks applies the HasEdge predicate on the "note_links" edge.
+func HasNoteLinks() predicate.NoteTagDefinition {
+	return predicate.NoteTagDefinition(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, NoteLinksTable, NoteLinksColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasNoteLinksWith applies the HasEdge predicate on the "note_links" edge with a given conditions (other predicates).
+func HasNoteLinksWith(preds ...predicate.NoteTag) predicate.NoteTagDefinition {
+	return predicate.NoteTagDefinition(func(s *sql.Selector) {
+		step := newNoteLinksStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.NoteTagDefinition) predicate.NoteTagDefinition {
 	return predicate.NoteTagDefinition(sql.AndPredicates(predicates...))

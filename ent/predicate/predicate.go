@@ -42,6 +42,9 @@ type AgentTask func(*sql.Selector)
 // AgentTool is the predicate function for agenttool builders.
 type AgentTool func(*sql.Selector)
 
+// AgentToolBinding is the predicate function for agenttoolbinding builders.
+type AgentToolBinding func(*sql.Selector)
+
 // AgentUserPermission is the predicate function for agentuserpermission builders.
 type AgentUserPermission func(*sql.Selector)
 
@@ -108,6 +111,9 @@ type NoteFolder func(*sql.Selector)
 // NoteShare is the predicate function for noteshare builders.
 type NoteShare func(*sql.Selector)
 
+// NoteTag is the predicate function for notetag builders.
+type NoteTag func(*sql.Selector)
+
 // NoteTagDefinition is the predicate function for notetagdefinition builders.
 type NoteTagDefinition func(*sql.Selector)
 
@@ -170,6 +176,9 @@ type TaskComment func(*sql.Selector)
 
 // TaskDependency is the predicate function for taskdependency builders.
 type TaskDependency func(*sql.Selector)
+
+// TaskLabel is the predicate function for tasklabel builders.
+type TaskLabel func(*sql.Selector)
 
 // TimeLog is the predicate function for timelog builders.
 type TimeLog func(*sql.Selector)

@@ -399,6 +399,30 @@ func (f AgentToolMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AgentToolMutation", m)
 }
 
+// The AgentToolBindingQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AgentToolBindingQueryRuleFunc func(context.Context, *ent.AgentToolBindingQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AgentToolBindingQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AgentToolBindingQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AgentToolBindingQuery", q)
+}
+
+// The AgentToolBindingMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AgentToolBindingMutationRuleFunc func(context.Context, *ent.AgentToolBindingMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AgentToolBindingMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AgentToolBindingMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AgentToolBindingMutation", m)
+}
+
 // The AgentUserPermissionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AgentUserPermissionQueryRuleFunc func(context.Context, *ent.AgentUserPermissionQuery) error
@@ -927,6 +951,30 @@ func (f NoteShareMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NoteShareMutation", m)
 }
 
+// The NoteTagQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type NoteTagQueryRuleFunc func(context.Context, *ent.NoteTagQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f NoteTagQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NoteTagQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.NoteTagQuery", q)
+}
+
+// The NoteTagMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type NoteTagMutationRuleFunc func(context.Context, *ent.NoteTagMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f NoteTagMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.NoteTagMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NoteTagMutation", m)
+}
+
 // The NoteTagDefinitionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type NoteTagDefinitionQueryRuleFunc func(context.Context, *ent.NoteTagDefinitionQuery) error
@@ -1431,6 +1479,30 @@ func (f TaskDependencyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TaskDependencyMutation", m)
 }
 
+// The TaskLabelQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TaskLabelQueryRuleFunc func(context.Context, *ent.TaskLabelQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TaskLabelQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TaskLabelQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TaskLabelQuery", q)
+}
+
+// The TaskLabelMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TaskLabelMutationRuleFunc func(context.Context, *ent.TaskLabelMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TaskLabelMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TaskLabelMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TaskLabelMutation", m)
+}
+
 // The TimeLogQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type TimeLogQueryRuleFunc func(context.Context, *ent.TimeLogQuery) error
@@ -1586,6 +1658,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AgentToolQuery:
 		return q.Filter(), nil
+	case *ent.AgentToolBindingQuery:
+		return q.Filter(), nil
 	case *ent.AgentUserPermissionQuery:
 		return q.Filter(), nil
 	case *ent.AppUsageQuery:
@@ -1630,6 +1704,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.NoteShareQuery:
 		return q.Filter(), nil
+	case *ent.NoteTagQuery:
+		return q.Filter(), nil
 	case *ent.NoteTagDefinitionQuery:
 		return q.Filter(), nil
 	case *ent.NoteVersionQuery:
@@ -1672,6 +1748,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.TaskDependencyQuery:
 		return q.Filter(), nil
+	case *ent.TaskLabelQuery:
+		return q.Filter(), nil
 	case *ent.TimeLogQuery:
 		return q.Filter(), nil
 	case *ent.UserQuery:
@@ -1710,6 +1788,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AgentTaskMutation:
 		return m.Filter(), nil
 	case *ent.AgentToolMutation:
+		return m.Filter(), nil
+	case *ent.AgentToolBindingMutation:
 		return m.Filter(), nil
 	case *ent.AgentUserPermissionMutation:
 		return m.Filter(), nil
@@ -1755,6 +1835,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.NoteShareMutation:
 		return m.Filter(), nil
+	case *ent.NoteTagMutation:
+		return m.Filter(), nil
 	case *ent.NoteTagDefinitionMutation:
 		return m.Filter(), nil
 	case *ent.NoteVersionMutation:
@@ -1796,6 +1878,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.TaskCommentMutation:
 		return m.Filter(), nil
 	case *ent.TaskDependencyMutation:
+		return m.Filter(), nil
+	case *ent.TaskLabelMutation:
 		return m.Filter(), nil
 	case *ent.TimeLogMutation:
 		return m.Filter(), nil

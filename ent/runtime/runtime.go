@@ -19,6 +19,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/appusage"
 	"github.com/worksynapse/worksynapse/ent/auditseal"
@@ -41,6 +42,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/notecomment"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/noteversion"
 	"github.com/worksynapse/worksynapse/ent/organization"
@@ -63,6 +65,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
 	"github.com/worksynapse/worksynapse/ent/taskdependency"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 	"github.com/worksynapse/worksynapse/ent/timelog"
 	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/userrole"
@@ -130,10 +133,13 @@ func init() {
 	}
 	agentMixinHooks3 := agentMixin[3].Hooks()
 	agentMixinHooks4 := agentMixin[4].Hooks()
+	agentHooks := schema.Agent{}.Hooks()
 
 	agent.Hooks[1] = agentMixinHooks3[0]
 
 	agent.Hooks[2] = agentMixinHooks4[0]
+
+	agent.Hooks[3] = agentHooks[0]
 	agentMixinInters3 := agentMixin[3].Interceptors()
 	agent.Interceptors[0] = agentMixinInters3[0]
 	agentMixinFields0 := agentMixin[0].Fields()
@@ -747,10 +753,13 @@ func init() {
 	}
 	agenttoolMixinHooks3 := agenttoolMixin[3].Hooks()
 	agenttoolMixinHooks4 := agenttoolMixin[4].Hooks()
+	agenttoolHooks := schema.AgentTool{}.Hooks()
 
 	agenttool.Hooks[1] = agenttoolMixinHooks3[0]
 
 	agenttool.Hooks[2] = agenttoolMixinHooks4[0]
+
+	agenttool.Hooks[3] = agenttoolHooks[0]
 	agenttoolMixinInters3 := agenttoolMixin[3].Interceptors()
 	agenttool.Interceptors[0] = agenttoolMixinInters3[0]
 	agenttoolMixinFields0 := agenttoolMixin[0].Fields()
@@ -803,6 +812,24 @@ func init() {
 	agenttoolDescID := agenttoolMixinFields0[0].Descriptor()
 	// agenttool.DefaultID holds the default value on creation for the id field.
 	agenttool.DefaultID = agenttoolDescID.Default.(func() uuid.UUID)
+	agenttoolbindingMixin := schema.AgentToolBinding{}.Mixin()
+	agenttoolbinding.Policy = privacy.NewPolicies(schema.AgentToolBinding{})
+	agenttoolbinding.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agenttoolbinding.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	agenttoolbindingMixinFields0 := agenttoolbindingMixin[0].Fields()
+	_ = agenttoolbindingMixinFields0
+	agenttoolbindingFields := schema.AgentToolBinding{}.Fields()
+	_ = agenttoolbindingFields
+	// agenttoolbindingDescID is the schema descriptor for id field.
+	agenttoolbindingDescID := agenttoolbindingMixinFields0[0].Descriptor()
+	// agenttoolbinding.DefaultID holds the default value on creation for the id field.
+	agenttoolbinding.DefaultID = agenttoolbindingDescID.Default.(func() uuid.UUID)
 	agentuserpermissionMixin := schema.AgentUserPermission{}.Mixin()
 	agentuserpermission.Policy = privacy.NewPolicies(schema.AgentUserPermission{})
 	agentuserpermission.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1461,10 +1488,13 @@ func init() {
 	}
 	labelMixinHooks3 := labelMixin[3].Hooks()
 	labelMixinHooks4 := labelMixin[4].Hooks()
+	labelHooks := schema.Label{}.Hooks()
 
 	label.Hooks[1] = labelMixinHooks3[0]
 
 	label.Hooks[2] = labelMixinHooks4[0]
+
+	label.Hooks[3] = labelHooks[0]
 	labelMixinInters3 := labelMixin[3].Interceptors()
 	label.Interceptors[0] = labelMixinInters3[0]
 	labelMixinFields0 := labelMixin[0].Fields()
@@ -2001,10 +2031,13 @@ func init() {
 	}
 	noteMixinHooks3 := noteMixin[3].Hooks()
 	noteMixinHooks4 := noteMixin[4].Hooks()
+	noteHooks := schema.Note{}.Hooks()
 
 	note.Hooks[1] = noteMixinHooks3[0]
 
 	note.Hooks[2] = noteMixinHooks4[0]
+
+	note.Hooks[3] = noteHooks[0]
 	noteMixinInters3 := noteMixin[3].Interceptors()
 	note.Interceptors[0] = noteMixinInters3[0]
 	noteMixinFields0 := noteMixin[0].Fields()
@@ -2243,6 +2276,24 @@ func init() {
 	noteshareDescID := noteshareMixinFields0[0].Descriptor()
 	// noteshare.DefaultID holds the default value on creation for the id field.
 	noteshare.DefaultID = noteshareDescID.Default.(func() uuid.UUID)
+	notetagMixin := schema.NoteTag{}.Mixin()
+	notetag.Policy = privacy.NewPolicies(schema.NoteTag{})
+	notetag.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notetag.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	notetagMixinFields0 := notetagMixin[0].Fields()
+	_ = notetagMixinFields0
+	notetagFields := schema.NoteTag{}.Fields()
+	_ = notetagFields
+	// notetagDescID is the schema descriptor for id field.
+	notetagDescID := notetagMixinFields0[0].Descriptor()
+	// notetag.DefaultID holds the default value on creation for the id field.
+	notetag.DefaultID = notetagDescID.Default.(func() uuid.UUID)
 	notetagdefinitionMixin := schema.NoteTagDefinition{}.Mixin()
 	notetagdefinition.Policy = privacy.NewPolicies(schema.NoteTagDefinition{})
 	notetagdefinition.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -2262,6 +2313,8 @@ func init() {
 	notetagdefinition.Hooks[2] = notetagdefinitionMixinHooks4[0]
 
 	notetagdefinition.Hooks[3] = notetagdefinitionHooks[0]
+
+	notetagdefinition.Hooks[4] = notetagdefinitionHooks[1]
 	notetagdefinitionMixinInters3 := notetagdefinitionMixin[3].Interceptors()
 	notetagdefinition.Interceptors[0] = notetagdefinitionMixinInters3[0]
 	notetagdefinitionMixinFields0 := notetagdefinitionMixin[0].Fields()
@@ -3185,10 +3238,13 @@ func init() {
 	}
 	taskMixinHooks3 := taskMixin[3].Hooks()
 	taskMixinHooks4 := taskMixin[4].Hooks()
+	taskHooks := schema.Task{}.Hooks()
 
 	task.Hooks[1] = taskMixinHooks3[0]
 
 	task.Hooks[2] = taskMixinHooks4[0]
+
+	task.Hooks[3] = taskHooks[0]
 	taskMixinInters3 := taskMixin[3].Interceptors()
 	task.Interceptors[0] = taskMixinInters3[0]
 	taskMixinFields0 := taskMixin[0].Fields()
@@ -3457,6 +3513,24 @@ func init() {
 	taskdependencyDescID := taskdependencyMixinFields0[0].Descriptor()
 	// taskdependency.DefaultID holds the default value on creation for the id field.
 	taskdependency.DefaultID = taskdependencyDescID.Default.(func() uuid.UUID)
+	tasklabelMixin := schema.TaskLabel{}.Mixin()
+	tasklabel.Policy = privacy.NewPolicies(schema.TaskLabel{})
+	tasklabel.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := tasklabel.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	tasklabelMixinFields0 := tasklabelMixin[0].Fields()
+	_ = tasklabelMixinFields0
+	tasklabelFields := schema.TaskLabel{}.Fields()
+	_ = tasklabelFields
+	// tasklabelDescID is the schema descriptor for id field.
+	tasklabelDescID := tasklabelMixinFields0[0].Descriptor()
+	// tasklabel.DefaultID holds the default value on creation for the id field.
+	tasklabel.DefaultID = tasklabelDescID.Default.(func() uuid.UUID)
 	timelogMixin := schema.TimeLog{}.Mixin()
 	timelog.Policy = privacy.NewPolicies(schema.TimeLog{})
 	timelog.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -94,9 +94,7 @@ func stringList(maxItems, maxLen uint64) entoas.Annotation {
 func (Agent) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("creator", User.Type).Field("created_by").Unique().Immutable(),
-		// The default join table name (agent_tools) is AgentTool's own table.
-		edge.To("tools", AgentTool.Type).
-			StorageKey(edge.Table("agent_tool_bindings"), edge.Columns("agent_id", "agent_tool_id")),
+		edge.To("tools", AgentTool.Type).Through("tool_bindings", AgentToolBinding.Type),
 		// Read by the privacy rules: a user sees an agent through a grant.
 		edge.From("user_permissions", AgentUserPermission.Type).Ref("agent"),
 	}
@@ -109,6 +107,9 @@ func (Agent) Indexes() []ent.Index {
 		index.Fields("organization_id", "status", "id"),
 	}
 }
+
+// Hooks of the Agent: the link rows of its tools carry the organization.
+func (Agent) Hooks() []ent.Hook { return []ent.Hook{agentToolLinks.hook("tools")} }
 
 // Policy of the Agent.
 func (Agent) Policy() ent.Policy { return rule.AgentPolicy() }

@@ -52,7 +52,7 @@ func (AgentTool) Annotations() []schema.Annotation {
 // Edges of the AgentTool.
 func (AgentTool) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("agents", Agent.Type).Ref("tools"),
+		edge.From("agents", Agent.Type).Ref("tools").Through("bindings", AgentToolBinding.Type),
 	}
 }
 
@@ -62,6 +62,9 @@ func (AgentTool) Indexes() []ent.Index {
 		index.Fields("organization_id", "name").Unique().Annotations(entsql.IndexWhere("deleted_at IS NULL")),
 	}
 }
+
+// Hooks of the AgentTool: the link rows of the agents it is attached to carry the organization.
+func (AgentTool) Hooks() []ent.Hook { return []ent.Hook{agentToolLinks.inverse("agents")} }
 
 // Policy of the AgentTool.
 func (AgentTool) Policy() ent.Policy { return rule.TenantPolicy("agent_tool") }

@@ -44,7 +44,7 @@ func (Label) Annotations() []schema.Annotation {
 func (Label) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("project", Project.Type).Field("project_id").Unique().Required().Immutable(),
-		edge.From("tasks", Task.Type).Ref("labels"),
+		edge.From("tasks", Task.Type).Ref("labels").Through("task_links", TaskLabel.Type),
 	}
 }
 
@@ -54,6 +54,9 @@ func (Label) Indexes() []ent.Index {
 		index.Fields("project_id", "name").Unique().Annotations(entsql.IndexWhere("deleted_at IS NULL")),
 	}
 }
+
+// Hooks of the Label: the link rows of the tasks carrying it carry the organization.
+func (Label) Hooks() []ent.Hook { return []ent.Hook{taskLabelLinks.inverse("tasks")} }
 
 // Policy of the Label.
 func (Label) Policy() ent.Policy { return rule.ProjectPolicy("label", rule.Via("project")) }

@@ -73,7 +73,7 @@ func (Note) Edges() []ent.Edge {
 		edge.To("folder", NoteFolder.Type).Field("folder_id").Unique(),
 		edge.To("owner", User.Type).Field("owner_id").Unique().Required(),
 		edge.To("project", Project.Type).Field("project_id").Unique(),
-		edge.To("tags", NoteTagDefinition.Type),
+		edge.To("tags", NoteTagDefinition.Type).Through("tag_links", NoteTag.Type),
 		edge.To("shares", NoteShare.Type),
 	}
 }
@@ -88,6 +88,9 @@ func (Note) Indexes() []ent.Index {
 		index.Fields("organization_id", "visibility", "id"),
 	}
 }
+
+// Hooks of the Note: the link rows of its tags carry the organization.
+func (Note) Hooks() []ent.Hook { return []ent.Hook{noteTagLinks.hook("tags")} }
 
 // Policy of the Note.
 func (Note) Policy() ent.Policy { return rule.NotePolicy() }

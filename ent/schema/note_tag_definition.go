@@ -51,7 +51,7 @@ func (NoteTagDefinition) Annotations() []schema.Annotation {
 // Edges of the NoteTagDefinition.
 func (NoteTagDefinition) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("notes", Note.Type).Ref("tags"),
+		edge.From("notes", Note.Type).Ref("tags").Through("note_links", NoteTag.Type),
 	}
 }
 
@@ -84,6 +84,7 @@ func (NoteTagDefinition) Hooks() []ent.Hook {
 				return next.Mutate(ctx, m)
 			})
 		},
+		noteTagLinks.inverse("notes"),
 	}
 }
 

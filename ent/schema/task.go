@@ -93,7 +93,7 @@ func (Task) Edges() []ent.Edge {
 		edge.To("milestone", Milestone.Type).Field("milestone_id").Unique(),
 		edge.To("column", BoardColumn.Type).Field("column_id").Unique(),
 		edge.To("ai_generating_agent", Agent.Type).Field("ai_generating_agent_id").Unique().Immutable(),
-		edge.To("labels", Label.Type),
+		edge.To("labels", Label.Type).Through("label_links", TaskLabel.Type),
 	}
 }
 
@@ -117,6 +117,9 @@ func (Task) Indexes() []ent.Index {
 		index.Fields("project_id", "position").Annotations(entsql.IndexWhere("column_id IS NULL")),
 	}
 }
+
+// Hooks of the Task: the link rows of the labels it carries carry the organization.
+func (Task) Hooks() []ent.Hook { return []ent.Hook{taskLabelLinks.hook("labels")} }
 
 // Policy of the Task.
 func (Task) Policy() ent.Policy { return rule.ProjectPolicy("task", rule.Via("project")) }

@@ -91,6 +91,8 @@ const (
 	EdgeAiGeneratingAgent = "ai_generating_agent"
 	// EdgeLabels holds the string denoting the labels edge name in mutations.
 	EdgeLabels = "labels"
+	// EdgeLabelLinks holds the string denoting the label_links edge name in mutations.
+	EdgeLabelLinks = "label_links"
 	// Table holds the table name of the task in the database.
 	Table = "tasks"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -162,6 +164,13 @@ const (
 	// LabelsInverseTable is the table name for the Label entity.
 	// It exists in this package in order to avoid circular dependency with the "label" package.
 	LabelsInverseTable = "labels"
+	// LabelLinksTable is the table that holds the label_links relation/edge.
+	LabelLinksTable = "task_labels"
+	// LabelLinksInverseTable is the table name for the TaskLabel entity.
+	// It exists in this package in order to avoid circular dependency with the "tasklabel" package.
+	LabelLinksInverseTable = "task_labels"
+	// LabelLinksColumn is the table column denoting the label_links relation/edge.
+	LabelLinksColumn = "task_id"
 )
 
 // Columns holds all SQL columns for task fields.
@@ -217,7 +226,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
-	Hooks        [3]ent.Hook
+	Hooks        [4]ent.Hook
 	Interceptors [1]ent.Interceptor
 	Policy       ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
@@ -564,6 +573,20 @@ func ByLabels(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newLabelsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByLabelLinksCount orders the results by label_links count.
+func ByLabelLinksCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newLabelLinksStep(), opts...)
+	}
+}
+
+// ByLabelLinks orders the results by label_links terms.
+func ByLabelLinks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newLabelLinksStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -639,5 +662,12 @@ func newLabelsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(LabelsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, false, LabelsTable, LabelsPrimaryKey...),
+	)
+}
+func newLabelLinksStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(LabelLinksInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, LabelLinksTable, LabelLinksColumn),
 	)
 }

@@ -1374,6 +1374,29 @@ func HasLabelsWith(preds ...predicate.Label) predicate.Task {
 	})
 }
 
+// HasLabelLinks applies the HasEdge predicate on the "label_links" edge.
+func HasLabelLinks() predicate.Task {
+	return predicate.Task(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, LabelLinksTable, LabelLinksColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasLabelLinksWith applies the HasEdge predicate on the "label_links" edge with a given conditions (other predicates).
+func HasLabelLinksWith(preds ...predicate.TaskLabel) predicate.Task {
+	return predicate.Task(func(s *sql.Selector) {
+		step := newLabelLinksStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Task) predicate.Task {
 	return predicate.Task(sql.AndPredicates(predicates...))

@@ -16,6 +16,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
+	"github.com/worksynapse/worksynapse/ent/agenttoolbinding"
 	"github.com/worksynapse/worksynapse/internal/agents"
 	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/database"
@@ -147,6 +148,11 @@ func TestAgentConfigurationIsVersionedOnConfigChangesOnly(t *testing.T) {
 		if a.ConfigVersion != 4 || len(a.ToolIDs) != 1 || a.ToolIDs[0] != tool {
 			t.Fatalf("attach: %+v", a)
 		}
+		links := db.Ent.AgentToolBinding.Query().Where(agenttoolbinding.AgentID(a.ID)).AllX(testfix.System())
+		if len(links) != 1 || links[0].OrganizationID != w.org.org.ID || links[0].AgentToolID != tool {
+			t.Errorf("link rows of the agent: %+v (want one, of organization %s)", links, w.org.org.ID)
+		}
+		wantLinkAudited(t, db, a.ID, "+tools", tool)
 		w.must(http.StatusOK, w.adminT, "DELETE", w.agentPath("/tools/%s", tool), nil, &a)
 		if a.ConfigVersion != 5 || len(a.ToolIDs) != 0 {
 			t.Fatalf("detach: %+v", a)

@@ -17,6 +17,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/activitylog"
 	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetag"
 	"github.com/worksynapse/worksynapse/ent/noteversion"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/seed"
@@ -437,6 +438,11 @@ func TestNoteTags(t *testing.T) {
 		on := fmt.Sprintf("/notes/%s/tags/%s", n.ID, design.ID)
 		w.must(204, w.devT, "PUT", on, nil, nil)
 		w.must(204, w.devT, "PUT", on, nil, nil) // idempotent
+		links := db.Ent.NoteTag.Query().Where(notetag.NoteID(n.ID)).AllX(testfix.System())
+		if org := db.Ent.Note.GetX(testfix.System(), n.ID).OrganizationID; len(links) != 1 || links[0].OrganizationID != org {
+			t.Errorf("link rows of the note: %+v (want one, of organization %s)", links, org)
+		}
+		wantLinkAudited(t, db, n.ID, "+tags", design.ID)
 		w.must(403, w.viewT, "PUT", fmt.Sprintf("/notes/%s/tags/%s", n.ID, ops.ID), nil, nil)
 		var got noteJSON
 		w.must(200, w.devT, "GET", "/notes/"+n.ID.String(), nil, &got)

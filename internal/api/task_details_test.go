@@ -12,6 +12,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/activitylog"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/tasklabel"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/testdb"
@@ -125,6 +126,19 @@ func TestLabels(t *testing.T) {
 			t.Errorf("task labels after PUT: %v", ids)
 		}
 		b.wantActivity(tk.ID, b.dave, activitylog.ActivityTypeUpdate)
+		wantLinkAudited(t, db, tk.ID, "+labels", l.ID)
+		links := db.Ent.TaskLabel.Query().Where(tasklabel.TaskID(tk.ID)).AllX(testfix.System())
+		if len(links) != 1 || links[0].LabelID != l.ID || links[0].OrganizationID != tk.OrganizationID {
+			t.Errorf("link rows of the task: %+v (want one, of organization %s)", links, tk.OrganizationID)
+		}
+		// Links are added one parent at a time: a bulk update has no one
+		// organization to give them.
+		err := database.WithTx(testfix.System(), db.Ent, func(tx *ent.Tx) error {
+			return tx.Task.Update().Where(task.ID(tk.ID)).AddLabelIDs(l.ID).Exec(testfix.System())
+		})
+		if err == nil || !strings.Contains(err.Error(), "one Task at a time") {
+			t.Errorf("bulk label add: %v", err)
+		}
 		other := b.newTask(b.project, 2, task.StatusTodo, nil, nil)
 		var tagged pageJSON[idJSON]
 		b.must(200, b.viewT, "GET", fmt.Sprintf("/projects/%s/tasks?label_id=%s", b.project.ID, l.ID), nil, &tagged)
@@ -137,6 +151,7 @@ func TestLabels(t *testing.T) {
 		if n := db.Ent.Task.QueryLabels(tk).CountX(testfix.System()); n != 0 {
 			t.Errorf("task still has %d labels", n)
 		}
+		wantLinkAudited(t, db, tk.ID, "-labels", l.ID)
 
 		b.must(404, b.otherT, "GET", "/labels/"+l.ID.String(), nil, nil)
 		b.must(404, b.otherT, "GET", labels, nil, nil)
@@ -467,4 +482,17 @@ func TestPlanningShapesAndNullClears(t *testing.T) {
 			t.Errorf("board PATCH without a name: %d %s", code, body)
 		}
 	})
+}
+
+// wantLinkAudited fails unless an ActivityLog row of resource id records
+// the link change key ("+labels", "-tools") of linked.
+func wantLinkAudited(t *testing.T, db *database.DB, id uuid.UUID, key string, linked uuid.UUID) {
+	t.Helper()
+	rows := db.Ent.ActivityLog.Query().Where(activitylog.ResourceID(id)).AllX(testfix.System())
+	for _, row := range rows {
+		if strings.Contains(fmt.Sprint(row.NewValues[key]), linked.String()) {
+			return
+		}
+	}
+	t.Errorf("no activity of %s records %s %s (%d rows)", id, key, linked, len(rows))
 }

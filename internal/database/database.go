@@ -195,6 +195,9 @@ func EnsureSQLiteSchema(ctx context.Context, db *DB) error {
 	if db.Dialect != dialect.SQLite {
 		return fmt.Errorf("database: EnsureSQLiteSchema on %s: use the versioned migrations", db.Dialect)
 	}
+	if err := upgradeSQLiteLinks(ctx, db.SQL); err != nil {
+		return err
+	}
 	if err := db.Ent.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("database: create sqlite schema: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/riverschema"
 	"github.com/worksynapse/worksynapse/internal/testdb"
+	"github.com/worksynapse/worksynapse/internal/testfix"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -229,5 +230,59 @@ func TestPingAndClose(t *testing.T) {
 	}
 	if err := db.Ping(context.Background()); err == nil {
 		t.Error("Ping after Close succeeded")
+	}
+}
+
+// TestSQLiteUpgradeKeepsLinks: a SQLite file from before the link tables
+// had ids and a tenant key (a task_labels row of the old shape) is
+// upgraded in place by EnsureSQLiteSchema, and its links are kept, each
+// with the organization of its task.
+func TestSQLiteUpgradeKeepsLinks(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db, err := database.Open(ctx, database.Config{SQLitePath: filepath.Join(t.TempDir(), "ws.db"), MaxOpenConns: 1})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	if err := database.EnsureSQLiteSchema(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	sys := testfix.System()
+	org := testfix.Org(t, db.Ent, "Acme")
+	owner := testfix.User(t, db.Ent, "owner")
+	var tk *ent.Task
+	var lb *ent.Label
+	testfix.Tx(t, sys, db.Ent, func(tx *ent.Tx) error {
+		p := tx.Project.Create().SetOrganizationID(org.ID).SetKey("UP").SetName("Upgrade").SetOwnerID(owner.ID).SaveX(sys)
+		tk = tx.Task.Create().SetOrganizationID(org.ID).SetProjectID(p.ID).SetNumber(1).SetTitle("t").
+			SetReporterID(owner.ID).SaveX(sys)
+		lb = tx.Label.Create().SetOrganizationID(org.ID).SetProjectID(p.ID).SetName("l").SaveX(sys)
+		return nil
+	})
+	for _, q := range []string{
+		`DROP TABLE task_labels`,
+		`CREATE TABLE task_labels (task_id uuid NOT NULL, label_id uuid NOT NULL, PRIMARY KEY (task_id, label_id))`,
+	} {
+		if _, err := db.SQL.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if _, err := db.SQL.ExecContext(ctx, `INSERT INTO task_labels VALUES ($1, $2)`, tk.ID, lb.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := database.EnsureSQLiteSchema(ctx, db); err != nil {
+		t.Fatalf("EnsureSQLiteSchema over the old shape: %v", err)
+	}
+	links, err := db.Ent.TaskLabel.Query().All(sys)
+	if err != nil || len(links) != 1 {
+		t.Fatalf("links after the upgrade: %v, %v", links, err)
+	}
+	if l := links[0]; l.TaskID != tk.ID || l.LabelID != lb.ID || l.OrganizationID != org.ID || l.ID.Version() != 7 {
+		t.Errorf("upgraded link: %+v, want task %s, label %s, organization %s, a UUIDv7 id", l, tk.ID, lb.ID, org.ID)
+	}
+	if ids := db.Ent.Task.QueryLabels(tk).IDsX(sys); len(ids) != 1 || ids[0] != lb.ID {
+		t.Errorf("the task's labels after the upgrade: %v", ids)
 	}
 }

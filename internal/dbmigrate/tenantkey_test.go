@@ -29,9 +29,6 @@ var globalTables = map[string]string{
 // NULL, each with the reason; docs/scaling.md (section 5) has the plan.
 // The list may only shrink.
 var tenantKeyGaps = map[string]string{
-	"task_labels":         "ent many-to-many join table (no column); planned as an edge schema with the tenant mixin",
-	"note_tags":           "ent many-to-many join table (no column); planned as an edge schema with the tenant mixin",
-	"agent_tool_bindings": "ent many-to-many join table (no column); planned as an edge schema with the tenant mixin",
 	"activity_logs":       "NULL for changes outside any organization (a user's own account); planned: a global table for those",
 	"security_audit_logs": "NULL for events outside any organization (failed logins); planned: a global table for those",
 	"roles":               "NULL for the system roles; planned: system roles as a reference table",

@@ -1,0 +1,98 @@
+package dbmigrate_test
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/dbmigrate"
+	"github.com/worksynapse/worksynapse/internal/testfix"
+)
+
+// linkMigration gave the link tables an id and their tenant key.
+const linkMigration = "20261207215555_link_tables_tenant_key.sql"
+
+// TestLinkMigrationKeepsLinks: links stored before the migration (the old
+// two-column tables) are kept by it, each with a UUIDv7 id and the
+// organization of the row it hangs off.
+func TestLinkMigrationKeepsLinks(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	sqlDB, u := emptyDB(t)
+	files := embeddedFiles(t)
+	before := map[string]string{}
+	for _, f := range files {
+		if f.Name() == linkMigration {
+			break
+		}
+		before[f.Name()] = string(f.Bytes())
+	}
+	if len(before) == len(files) {
+		t.Fatalf("%s is not in the migration directory", linkMigration)
+	}
+	if _, err := dbmigrate.ApplyDir(ctx, sqlDB, memDir(t, before), dbmigrate.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The tables the links point into are unchanged by the migration, so
+	// today's client can write them.
+	db, err := database.Open(ctx, database.Config{URL: u, MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sys := testfix.System()
+	org := testfix.Org(t, db.Ent, "Acme")
+	owner := testfix.User(t, db.Ent, "owner")
+	var task, label, note, tag, ag, tool uuid.UUID
+	testfix.Tx(t, sys, db.Ent, func(tx *ent.Tx) error {
+		p := tx.Project.Create().SetOrganizationID(org.ID).SetKey("MG").SetName("Migrate").SetOwnerID(owner.ID).SaveX(sys)
+		task = tx.Task.Create().SetOrganizationID(org.ID).SetProjectID(p.ID).SetNumber(1).SetTitle("t").
+			SetReporterID(owner.ID).SaveX(sys).ID
+		label = tx.Label.Create().SetOrganizationID(org.ID).SetProjectID(p.ID).SetName("l").SaveX(sys).ID
+		note = tx.Note.Create().SetOrganizationID(org.ID).SetTitle("n").SetOwnerID(owner.ID).SaveX(sys).ID
+		tag = tx.NoteTagDefinition.Create().SetOrganizationID(org.ID).SetName("tag").SaveX(sys).ID
+		ag = tx.Agent.Create().SetOrganizationID(org.ID).SetName("bot").
+			SetProvider(agent.ProviderOpenaiCompatible).SetModel("gpt-x").SaveX(sys).ID
+		tool = tx.AgentTool.Create().SetOrganizationID(org.ID).SetName("search").
+			SetRiskLevel(agenttool.RiskLevelLow).SaveX(sys).ID
+		return nil
+	})
+	for q, args := range map[string][]any{
+		`INSERT INTO task_labels (task_id, label_id) VALUES ($1, $2)`:               {task, label},
+		`INSERT INTO note_tags (note_id, note_tag_definition_id) VALUES ($1, $2)`:   {note, tag},
+		`INSERT INTO agent_tool_bindings (agent_id, agent_tool_id) VALUES ($1, $2)`: {ag, tool},
+	} {
+		if _, err := sqlDB.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+
+	all := map[string]string{}
+	for _, f := range files {
+		all[f.Name()] = string(f.Bytes())
+	}
+	if _, err := dbmigrate.ApplyDir(ctx, sqlDB, memDir(t, all), dbmigrate.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, linkOrg, id uuid.UUID) {
+		t.Helper()
+		if linkOrg != org.ID || id.Version() != 7 {
+			t.Errorf("%s after the migration: organization %s (want %s), id %s (want a UUIDv7)", name, linkOrg, org.ID, id)
+		}
+	}
+	tl := db.Ent.TaskLabel.Query().OnlyX(sys)
+	check("task label", tl.OrganizationID, tl.ID)
+	nt := db.Ent.NoteTag.Query().OnlyX(sys)
+	check("note tag", nt.OrganizationID, nt.ID)
+	tb := db.Ent.AgentToolBinding.Query().OnlyX(sys)
+	check("tool binding", tb.OrganizationID, tb.ID)
+	if tl.TaskID != task || tl.LabelID != label || nt.NoteID != note || nt.NoteTagDefinitionID != tag ||
+		tb.AgentID != ag || tb.AgentToolID != tool {
+		t.Errorf("links changed ends: %+v %+v %+v", tl, nt, tb)
+	}
+}
