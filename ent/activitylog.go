@@ -23,7 +23,7 @@ type ActivityLog struct {
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// Null for changes outside any organization (e.g. a user's own account)
-	OrganizationID *uuid.UUID `json:"organization_id,omitempty"`
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// ActorType holds the value of the "actor_type" field.
 	ActorType activitylog.ActorType `json:"actor_type,omitempty"`
 	// ActorUserID holds the value of the "actor_user_id" field.
@@ -81,7 +81,7 @@ func (*ActivityLog) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case activitylog.FieldOrganizationID, activitylog.FieldActorUserID, activitylog.FieldActorAgentID, activitylog.FieldProjectID:
+		case activitylog.FieldActorUserID, activitylog.FieldActorAgentID, activitylog.FieldProjectID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case activitylog.FieldOldValues, activitylog.FieldNewValues:
 			values[i] = new([]byte)
@@ -89,7 +89,7 @@ func (*ActivityLog) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case activitylog.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
-		case activitylog.FieldID, activitylog.FieldResourceID:
+		case activitylog.FieldID, activitylog.FieldOrganizationID, activitylog.FieldResourceID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -119,11 +119,10 @@ func (_m *ActivityLog) assignValues(columns []string, values []any) error {
 				_m.CreatedAt = value.Time
 			}
 		case activitylog.FieldOrganizationID:
-			if value, ok := values[i].(*sql.NullScanner); !ok {
+			if value, ok := values[i].(*uuid.UUID); !ok {
 				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
-			} else if value.Valid {
-				_m.OrganizationID = new(uuid.UUID)
-				*_m.OrganizationID = *value.S.(*uuid.UUID)
+			} else if value != nil {
+				_m.OrganizationID = *value
 			}
 		case activitylog.FieldActorType:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -254,10 +253,8 @@ func (_m *ActivityLog) String() string {
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
-	if v := _m.OrganizationID; v != nil {
-		builder.WriteString("organization_id=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
 	builder.WriteString(", ")
 	builder.WriteString("actor_type=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ActorType))

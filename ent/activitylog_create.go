@@ -242,6 +242,13 @@ func (_c *ActivityLogCreate) defaults() error {
 		v := activitylog.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		if activitylog.DefaultOrganizationID == nil {
+			return fmt.Errorf("ent: uninitialized activitylog.DefaultOrganizationID (forgotten import ent/runtime?)")
+		}
+		v := activitylog.DefaultOrganizationID()
+		_c.mutation.SetOrganizationID(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if activitylog.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized activitylog.DefaultID (forgotten import ent/runtime?)")
@@ -256,6 +263,9 @@ func (_c *ActivityLogCreate) defaults() error {
 func (_c *ActivityLogCreate) check() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "ActivityLog.created_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "ActivityLog.organization_id"`)}
 	}
 	if _, ok := _c.mutation.ActorType(); !ok {
 		return &ValidationError{Name: "actor_type", err: errors.New(`ent: missing required field "ActivityLog.actor_type"`)}
@@ -349,7 +359,7 @@ func (_c *ActivityLogCreate) createSpec() (*ActivityLog, *sqlgraph.CreateSpec) {
 	}
 	if value, ok := _c.mutation.OrganizationID(); ok {
 		_spec.SetField(activitylog.FieldOrganizationID, field.TypeUUID, value)
-		_node.OrganizationID = &value
+		_node.OrganizationID = value
 	}
 	if value, ok := _c.mutation.ActorType(); ok {
 		_spec.SetField(activitylog.FieldActorType, field.TypeEnum, value)

@@ -75,9 +75,6 @@ func (_u *ActivityLogUpdate) sqlSave(ctx context.Context) (_node int, err error)
 			}
 		}
 	}
-	if _u.mutation.OrganizationIDCleared() {
-		_spec.ClearField(activitylog.FieldOrganizationID, field.TypeUUID)
-	}
 	if _u.mutation.ActorUserIDCleared() {
 		_spec.ClearField(activitylog.FieldActorUserID, field.TypeUUID)
 	}
@@ -197,9 +194,6 @@ func (_u *ActivityLogUpdateOne) sqlSave(ctx context.Context) (_node *ActivityLog
 				ps[i](selector)
 			}
 		}
-	}
-	if _u.mutation.OrganizationIDCleared() {
-		_spec.ClearField(activitylog.FieldOrganizationID, field.TypeUUID)
 	}
 	if _u.mutation.ActorUserIDCleared() {
 		_spec.ClearField(activitylog.FieldActorUserID, field.TypeUUID)

@@ -3260,18 +3260,6 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"User",
 	)
 	graph.MustAddE(
-		"organization",
-		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   role.OrganizationTable,
-			Columns: []string{role.OrganizationColumn},
-			Bidi:    false,
-		},
-		"Role",
-		"Organization",
-	)
-	graph.MustAddE(
 		"permissions",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2M,
@@ -10200,20 +10188,6 @@ func (f *RoleFilter) WhereDescription(p entql.StringP) {
 // WhereIsSystem applies the entql bool predicate on the is_system field.
 func (f *RoleFilter) WhereIsSystem(p entql.BoolP) {
 	f.Where(p.Field(role.FieldIsSystem))
-}
-
-// WhereHasOrganization applies a predicate to check if query has an edge organization.
-func (f *RoleFilter) WhereHasOrganization() {
-	f.Where(entql.HasEdge("organization"))
-}
-
-// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
-func (f *RoleFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
-	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
-		for _, p := range preds {
-			p(s)
-		}
-	})))
 }
 
 // WhereHasPermissions applies a predicate to check if query has an edge permissions.

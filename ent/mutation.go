@@ -336,7 +336,7 @@ func (m *ActivityLogMutation) OrganizationID() (r uuid.UUID, exists bool) {
 // OldOrganizationID returns the old "organization_id" field's value of the ActivityLog entity.
 // If the ActivityLog object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ActivityLogMutation) OldOrganizationID(ctx context.Context) (v *uuid.UUID, err error) {
+func (m *ActivityLogMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
 	}
@@ -350,22 +350,9 @@ func (m *ActivityLogMutation) OldOrganizationID(ctx context.Context) (v *uuid.UU
 	return oldValue.OrganizationID, nil
 }
 
-// ClearOrganizationID clears the value of the "organization_id" field.
-func (m *ActivityLogMutation) ClearOrganizationID() {
-	m.organization_id = nil
-	m.clearedFields[activitylog.FieldOrganizationID] = struct{}{}
-}
-
-// OrganizationIDCleared returns if the "organization_id" field was cleared in this mutation.
-func (m *ActivityLogMutation) OrganizationIDCleared() bool {
-	_, ok := m.clearedFields[activitylog.FieldOrganizationID]
-	return ok
-}
-
 // ResetOrganizationID resets all changes to the "organization_id" field.
 func (m *ActivityLogMutation) ResetOrganizationID() {
 	m.organization_id = nil
-	delete(m.clearedFields, activitylog.FieldOrganizationID)
 }
 
 // SetActorType sets the "actor_type" field.
@@ -1268,9 +1255,6 @@ func (m *ActivityLogMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *ActivityLogMutation) ClearedFields() []string {
 	var fields []string
-	if m.FieldCleared(activitylog.FieldOrganizationID) {
-		fields = append(fields, activitylog.FieldOrganizationID)
-	}
 	if m.FieldCleared(activitylog.FieldActorUserID) {
 		fields = append(fields, activitylog.FieldActorUserID)
 	}
@@ -1309,9 +1293,6 @@ func (m *ActivityLogMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *ActivityLogMutation) ClearField(name string) error {
 	switch name {
-	case activitylog.FieldOrganizationID:
-		m.ClearOrganizationID()
-		return nil
 	case activitylog.FieldActorUserID:
 		m.ClearActorUserID()
 		return nil
@@ -52212,12 +52193,11 @@ type RoleMutation struct {
 	created_at              *time.Time
 	updated_at              *time.Time
 	deleted_at              *time.Time
+	organization_id         *uuid.UUID
 	name                    *string
 	description             *string
 	is_system               *bool
 	clearedFields           map[string]struct{}
-	organization            *uuid.UUID
-	clearedorganization     bool
 	permissions             map[uuid.UUID]struct{}
 	removedpermissions      map[uuid.UUID]struct{}
 	clearedpermissions      bool
@@ -52459,12 +52439,12 @@ func (m *RoleMutation) ResetDeletedAt() {
 
 // SetOrganizationID sets the "organization_id" field.
 func (m *RoleMutation) SetOrganizationID(u uuid.UUID) {
-	m.organization = &u
+	m.organization_id = &u
 }
 
 // OrganizationID returns the value of the "organization_id" field in the mutation.
 func (m *RoleMutation) OrganizationID() (r uuid.UUID, exists bool) {
-	v := m.organization
+	v := m.organization_id
 	if v == nil {
 		return
 	}
@@ -52474,7 +52454,7 @@ func (m *RoleMutation) OrganizationID() (r uuid.UUID, exists bool) {
 // OldOrganizationID returns the old "organization_id" field's value of the Role entity.
 // If the Role object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *RoleMutation) OldOrganizationID(ctx context.Context) (v *uuid.UUID, err error) {
+func (m *RoleMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
 	}
@@ -52488,22 +52468,9 @@ func (m *RoleMutation) OldOrganizationID(ctx context.Context) (v *uuid.UUID, err
 	return oldValue.OrganizationID, nil
 }
 
-// ClearOrganizationID clears the value of the "organization_id" field.
-func (m *RoleMutation) ClearOrganizationID() {
-	m.organization = nil
-	m.clearedFields[role.FieldOrganizationID] = struct{}{}
-}
-
-// OrganizationIDCleared returns if the "organization_id" field was cleared in this mutation.
-func (m *RoleMutation) OrganizationIDCleared() bool {
-	_, ok := m.clearedFields[role.FieldOrganizationID]
-	return ok
-}
-
 // ResetOrganizationID resets all changes to the "organization_id" field.
 func (m *RoleMutation) ResetOrganizationID() {
-	m.organization = nil
-	delete(m.clearedFields, role.FieldOrganizationID)
+	m.organization_id = nil
 }
 
 // SetName sets the "name" field.
@@ -52625,33 +52592,6 @@ func (m *RoleMutation) OldIsSystem(ctx context.Context) (v bool, err error) {
 // ResetIsSystem resets all changes to the "is_system" field.
 func (m *RoleMutation) ResetIsSystem() {
 	m.is_system = nil
-}
-
-// ClearOrganization clears the "organization" edge to the Organization entity.
-func (m *RoleMutation) ClearOrganization() {
-	m.clearedorganization = true
-	m.clearedFields[role.FieldOrganizationID] = struct{}{}
-}
-
-// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
-func (m *RoleMutation) OrganizationCleared() bool {
-	return m.OrganizationIDCleared() || m.clearedorganization
-}
-
-// OrganizationIDs returns the "organization" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// OrganizationID instead. It exists only for internal usage by the builders.
-func (m *RoleMutation) OrganizationIDs() (ids []uuid.UUID) {
-	if id := m.organization; id != nil {
-		ids = append(ids, *id)
-	}
-	return
-}
-
-// ResetOrganization resets all changes to the "organization" edge.
-func (m *RoleMutation) ResetOrganization() {
-	m.organization = nil
-	m.clearedorganization = false
 }
 
 // AddPermissionIDs adds the "permissions" edge to the Permission entity by ids.
@@ -52860,7 +52800,7 @@ func (m *RoleMutation) Fields() []string {
 	if m.deleted_at != nil {
 		fields = append(fields, role.FieldDeletedAt)
 	}
-	if m.organization != nil {
+	if m.organization_id != nil {
 		fields = append(fields, role.FieldOrganizationID)
 	}
 	if m.name != nil {
@@ -53008,9 +52948,6 @@ func (m *RoleMutation) ClearedFields() []string {
 	if m.FieldCleared(role.FieldDeletedAt) {
 		fields = append(fields, role.FieldDeletedAt)
 	}
-	if m.FieldCleared(role.FieldOrganizationID) {
-		fields = append(fields, role.FieldOrganizationID)
-	}
 	if m.FieldCleared(role.FieldDescription) {
 		fields = append(fields, role.FieldDescription)
 	}
@@ -53030,9 +52967,6 @@ func (m *RoleMutation) ClearField(name string) error {
 	switch name {
 	case role.FieldDeletedAt:
 		m.ClearDeletedAt()
-		return nil
-	case role.FieldOrganizationID:
-		m.ClearOrganizationID()
 		return nil
 	case role.FieldDescription:
 		m.ClearDescription()
@@ -53072,10 +53006,7 @@ func (m *RoleMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *RoleMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
-	if m.organization != nil {
-		edges = append(edges, role.EdgeOrganization)
-	}
+	edges := make([]string, 0, 3)
 	if m.permissions != nil {
 		edges = append(edges, role.EdgePermissions)
 	}
@@ -53092,10 +53023,6 @@ func (m *RoleMutation) AddedEdges() []string {
 // name in this mutation.
 func (m *RoleMutation) AddedIDs(name string) []ent.Value {
 	switch name {
-	case role.EdgeOrganization:
-		if id := m.organization; id != nil {
-			return []ent.Value{*id}
-		}
 	case role.EdgePermissions:
 		ids := make([]ent.Value, 0, len(m.permissions))
 		for id := range m.permissions {
@@ -53120,7 +53047,7 @@ func (m *RoleMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *RoleMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 3)
 	if m.removedpermissions != nil {
 		edges = append(edges, role.EdgePermissions)
 	}
@@ -53161,10 +53088,7 @@ func (m *RoleMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *RoleMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
-	if m.clearedorganization {
-		edges = append(edges, role.EdgeOrganization)
-	}
+	edges := make([]string, 0, 3)
 	if m.clearedpermissions {
 		edges = append(edges, role.EdgePermissions)
 	}
@@ -53181,8 +53105,6 @@ func (m *RoleMutation) ClearedEdges() []string {
 // was cleared in this mutation.
 func (m *RoleMutation) EdgeCleared(name string) bool {
 	switch name {
-	case role.EdgeOrganization:
-		return m.clearedorganization
 	case role.EdgePermissions:
 		return m.clearedpermissions
 	case role.EdgeUserRoles:
@@ -53197,9 +53119,6 @@ func (m *RoleMutation) EdgeCleared(name string) bool {
 // if that edge is not defined in the schema.
 func (m *RoleMutation) ClearEdge(name string) error {
 	switch name {
-	case role.EdgeOrganization:
-		m.ClearOrganization()
-		return nil
 	}
 	return fmt.Errorf("unknown Role unique edge %s", name)
 }
@@ -53208,9 +53127,6 @@ func (m *RoleMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RoleMutation) ResetEdge(name string) error {
 	switch name {
-	case role.EdgeOrganization:
-		m.ResetOrganization()
-		return nil
 	case role.EdgePermissions:
 		m.ResetPermissions()
 		return nil
@@ -53997,7 +53913,7 @@ func (m *SecurityAuditLogMutation) OrganizationID() (r uuid.UUID, exists bool) {
 // OldOrganizationID returns the old "organization_id" field's value of the SecurityAuditLog entity.
 // If the SecurityAuditLog object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SecurityAuditLogMutation) OldOrganizationID(ctx context.Context) (v *uuid.UUID, err error) {
+func (m *SecurityAuditLogMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
 	}
@@ -54011,22 +53927,9 @@ func (m *SecurityAuditLogMutation) OldOrganizationID(ctx context.Context) (v *uu
 	return oldValue.OrganizationID, nil
 }
 
-// ClearOrganizationID clears the value of the "organization_id" field.
-func (m *SecurityAuditLogMutation) ClearOrganizationID() {
-	m.organization_id = nil
-	m.clearedFields[securityauditlog.FieldOrganizationID] = struct{}{}
-}
-
-// OrganizationIDCleared returns if the "organization_id" field was cleared in this mutation.
-func (m *SecurityAuditLogMutation) OrganizationIDCleared() bool {
-	_, ok := m.clearedFields[securityauditlog.FieldOrganizationID]
-	return ok
-}
-
 // ResetOrganizationID resets all changes to the "organization_id" field.
 func (m *SecurityAuditLogMutation) ResetOrganizationID() {
 	m.organization_id = nil
-	delete(m.clearedFields, securityauditlog.FieldOrganizationID)
 }
 
 // SetEventType sets the "event_type" field.
@@ -54626,9 +54529,6 @@ func (m *SecurityAuditLogMutation) AddField(name string, value ent.Value) error 
 // mutation.
 func (m *SecurityAuditLogMutation) ClearedFields() []string {
 	var fields []string
-	if m.FieldCleared(securityauditlog.FieldOrganizationID) {
-		fields = append(fields, securityauditlog.FieldOrganizationID)
-	}
 	if m.FieldCleared(securityauditlog.FieldUserID) {
 		fields = append(fields, securityauditlog.FieldUserID)
 	}
@@ -54661,9 +54561,6 @@ func (m *SecurityAuditLogMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *SecurityAuditLogMutation) ClearField(name string) error {
 	switch name {
-	case securityauditlog.FieldOrganizationID:
-		m.ClearOrganizationID()
-		return nil
 	case securityauditlog.FieldUserID:
 		m.ClearUserID()
 		return nil

@@ -13,7 +13,6 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
-	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/permission"
 	"github.com/worksynapse/worksynapse/ent/role"
 	"github.com/worksynapse/worksynapse/ent/rolepermission"
@@ -76,14 +75,6 @@ func (_c *RoleCreate) SetOrganizationID(v uuid.UUID) *RoleCreate {
 	return _c
 }
 
-// SetNillableOrganizationID sets the "organization_id" field if the given value is not nil.
-func (_c *RoleCreate) SetNillableOrganizationID(v *uuid.UUID) *RoleCreate {
-	if v != nil {
-		_c.SetOrganizationID(*v)
-	}
-	return _c
-}
-
 // SetName sets the "name" field.
 func (_c *RoleCreate) SetName(v string) *RoleCreate {
 	_c.mutation.SetName(v)
@@ -130,11 +121,6 @@ func (_c *RoleCreate) SetNillableID(v *uuid.UUID) *RoleCreate {
 		_c.SetID(*v)
 	}
 	return _c
-}
-
-// SetOrganization sets the "organization" edge to the Organization entity.
-func (_c *RoleCreate) SetOrganization(v *Organization) *RoleCreate {
-	return _c.SetOrganizationID(v.ID)
 }
 
 // AddPermissionIDs adds the "permissions" edge to the Permission entity by IDs.
@@ -255,6 +241,9 @@ func (_c *RoleCreate) check() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Role.updated_at"`)}
 	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Role.organization_id"`)}
+	}
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Role.name"`)}
 	}
@@ -319,6 +308,10 @@ func (_c *RoleCreate) createSpec() (*Role, *sqlgraph.CreateSpec) {
 		_spec.SetField(role.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
 	}
+	if value, ok := _c.mutation.OrganizationID(); ok {
+		_spec.SetField(role.FieldOrganizationID, field.TypeUUID, value)
+		_node.OrganizationID = value
+	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(role.FieldName, field.TypeString, value)
 		_node.Name = value
@@ -330,23 +323,6 @@ func (_c *RoleCreate) createSpec() (*Role, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IsSystem(); ok {
 		_spec.SetField(role.FieldIsSystem, field.TypeBool, value)
 		_node.IsSystem = value
-	}
-	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   role.OrganizationTable,
-			Columns: []string{role.OrganizationColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_node.OrganizationID = &nodes[0]
-		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.PermissionsIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

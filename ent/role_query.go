@@ -15,7 +15,6 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
-	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/permission"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/role"
@@ -30,7 +29,6 @@ type RoleQuery struct {
 	order               []role.OrderOption
 	inters              []Interceptor
 	predicates          []predicate.Role
-	withOrganization    *OrganizationQuery
 	withPermissions     *PermissionQuery
 	withUserRoles       *UserRoleQuery
 	withRolePermissions *RolePermissionQuery
@@ -69,28 +67,6 @@ func (_q *RoleQuery) Unique(unique bool) *RoleQuery {
 func (_q *RoleQuery) Order(o ...role.OrderOption) *RoleQuery {
 	_q.order = append(_q.order, o...)
 	return _q
-}
-
-// QueryOrganization chains the current query on the "organization" edge.
-func (_q *RoleQuery) QueryOrganization() *OrganizationQuery {
-	query := (&OrganizationClient{config: _q.config}).Query()
-	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
-		if err := _q.prepareQuery(ctx); err != nil {
-			return nil, err
-		}
-		selector := _q.sqlQuery(ctx)
-		if err := selector.Err(); err != nil {
-			return nil, err
-		}
-		step := sqlgraph.NewStep(
-			sqlgraph.From(role.Table, role.FieldID, selector),
-			sqlgraph.To(organization.Table, organization.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, role.OrganizationTable, role.OrganizationColumn),
-		)
-		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
-		return fromU, nil
-	}
-	return query
 }
 
 // QueryPermissions chains the current query on the "permissions" edge.
@@ -351,7 +327,6 @@ func (_q *RoleQuery) Clone() *RoleQuery {
 		order:               append([]role.OrderOption{}, _q.order...),
 		inters:              append([]Interceptor{}, _q.inters...),
 		predicates:          append([]predicate.Role{}, _q.predicates...),
-		withOrganization:    _q.withOrganization.Clone(),
 		withPermissions:     _q.withPermissions.Clone(),
 		withUserRoles:       _q.withUserRoles.Clone(),
 		withRolePermissions: _q.withRolePermissions.Clone(),
@@ -360,17 +335,6 @@ func (_q *RoleQuery) Clone() *RoleQuery {
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
-}
-
-// WithOrganization tells the query-builder to eager-load the nodes that are connected to
-// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *RoleQuery) WithOrganization(opts ...func(*OrganizationQuery)) *RoleQuery {
-	query := (&OrganizationClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	_q.withOrganization = query
-	return _q
 }
 
 // WithPermissions tells the query-builder to eager-load the nodes that are connected to
@@ -490,8 +454,7 @@ func (_q *RoleQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Role, e
 	var (
 		nodes       = []*Role{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
-			_q.withOrganization != nil,
+		loadedTypes = [3]bool{
 			_q.withPermissions != nil,
 			_q.withUserRoles != nil,
 			_q.withRolePermissions != nil,
@@ -518,12 +481,6 @@ func (_q *RoleQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Role, e
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
-	if query := _q.withOrganization; query != nil {
-		if err := _q.loadOrganization(ctx, query, nodes, nil,
-			func(n *Role, e *Organization) { n.Edges.Organization = e }); err != nil {
-			return nil, err
-		}
-	}
 	if query := _q.withPermissions; query != nil {
 		if err := _q.loadPermissions(ctx, query, nodes,
 			func(n *Role) { n.Edges.Permissions = []*Permission{} },
@@ -548,38 +505,6 @@ func (_q *RoleQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Role, e
 	return nodes, nil
 }
 
-func (_q *RoleQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*Role, init func(*Role), assign func(*Role, *Organization)) error {
-	ids := make([]uuid.UUID, 0, len(nodes))
-	nodeids := make(map[uuid.UUID][]*Role)
-	for i := range nodes {
-		if nodes[i].OrganizationID == nil {
-			continue
-		}
-		fk := *nodes[i].OrganizationID
-		if _, ok := nodeids[fk]; !ok {
-			ids = append(ids, fk)
-		}
-		nodeids[fk] = append(nodeids[fk], nodes[i])
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	query.Where(organization.IDIn(ids...))
-	neighbors, err := query.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, n := range neighbors {
-		nodes, ok := nodeids[n.ID]
-		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
-		}
-		for i := range nodes {
-			assign(nodes[i], n)
-		}
-	}
-	return nil
-}
 func (_q *RoleQuery) loadPermissions(ctx context.Context, query *PermissionQuery, nodes []*Role, init func(*Role), assign func(*Role, *Permission)) error {
 	edgeIDs := make([]driver.Value, len(nodes))
 	byID := make(map[uuid.UUID]*Role)
@@ -729,9 +654,6 @@ func (_q *RoleQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != role.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
-		}
-		if _q.withOrganization != nil {
-			_spec.Node.AddColumnOnce(role.FieldOrganizationID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -22,7 +22,7 @@ type SecurityAuditLog struct {
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// Null for events outside any organization (e.g. a failed login)
-	OrganizationID *uuid.UUID `json:"organization_id,omitempty"`
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// e.g. "auth.login_failed", "auth.refresh_reuse"
 	EventType string `json:"event_type,omitempty"`
 	// Severity holds the value of the "severity" field.
@@ -47,7 +47,7 @@ func (*SecurityAuditLog) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case securityauditlog.FieldOrganizationID, securityauditlog.FieldUserID, securityauditlog.FieldAgentID:
+		case securityauditlog.FieldUserID, securityauditlog.FieldAgentID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case securityauditlog.FieldDetails:
 			values[i] = new([]byte)
@@ -55,7 +55,7 @@ func (*SecurityAuditLog) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case securityauditlog.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
-		case securityauditlog.FieldID:
+		case securityauditlog.FieldID, securityauditlog.FieldOrganizationID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -85,11 +85,10 @@ func (_m *SecurityAuditLog) assignValues(columns []string, values []any) error {
 				_m.CreatedAt = value.Time
 			}
 		case securityauditlog.FieldOrganizationID:
-			if value, ok := values[i].(*sql.NullScanner); !ok {
+			if value, ok := values[i].(*uuid.UUID); !ok {
 				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
-			} else if value.Valid {
-				_m.OrganizationID = new(uuid.UUID)
-				*_m.OrganizationID = *value.S.(*uuid.UUID)
+			} else if value != nil {
+				_m.OrganizationID = *value
 			}
 		case securityauditlog.FieldEventType:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -182,10 +181,8 @@ func (_m *SecurityAuditLog) String() string {
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
 	builder.WriteString(", ")
-	if v := _m.OrganizationID; v != nil {
-		builder.WriteString("organization_id=")
-		builder.WriteString(fmt.Sprintf("%v", *v))
-	}
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
 	builder.WriteString(", ")
 	builder.WriteString("event_type=")
 	builder.WriteString(_m.EventType)

@@ -206,6 +206,13 @@ func (_c *SecurityAuditLogCreate) defaults() error {
 		v := securityauditlog.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		if securityauditlog.DefaultOrganizationID == nil {
+			return fmt.Errorf("ent: uninitialized securityauditlog.DefaultOrganizationID (forgotten import ent/runtime?)")
+		}
+		v := securityauditlog.DefaultOrganizationID()
+		_c.mutation.SetOrganizationID(v)
+	}
 	if _, ok := _c.mutation.Severity(); !ok {
 		v := securityauditlog.DefaultSeverity
 		_c.mutation.SetSeverity(v)
@@ -224,6 +231,9 @@ func (_c *SecurityAuditLogCreate) defaults() error {
 func (_c *SecurityAuditLogCreate) check() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "SecurityAuditLog.created_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "SecurityAuditLog.organization_id"`)}
 	}
 	if _, ok := _c.mutation.EventType(); !ok {
 		return &ValidationError{Name: "event_type", err: errors.New(`ent: missing required field "SecurityAuditLog.event_type"`)}
@@ -298,7 +308,7 @@ func (_c *SecurityAuditLogCreate) createSpec() (*SecurityAuditLog, *sqlgraph.Cre
 	}
 	if value, ok := _c.mutation.OrganizationID(); ok {
 		_spec.SetField(securityauditlog.FieldOrganizationID, field.TypeUUID, value)
-		_node.OrganizationID = &value
+		_node.OrganizationID = value
 	}
 	if value, ok := _c.mutation.EventType(); ok {
 		_spec.SetField(securityauditlog.FieldEventType, field.TypeString, value)

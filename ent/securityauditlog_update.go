@@ -75,9 +75,6 @@ func (_u *SecurityAuditLogUpdate) sqlSave(ctx context.Context) (_node int, err e
 			}
 		}
 	}
-	if _u.mutation.OrganizationIDCleared() {
-		_spec.ClearField(securityauditlog.FieldOrganizationID, field.TypeUUID)
-	}
 	if _u.mutation.UserIDCleared() {
 		_spec.ClearField(securityauditlog.FieldUserID, field.TypeUUID)
 	}
@@ -194,9 +191,6 @@ func (_u *SecurityAuditLogUpdateOne) sqlSave(ctx context.Context) (_node *Securi
 				ps[i](selector)
 			}
 		}
-	}
-	if _u.mutation.OrganizationIDCleared() {
-		_spec.ClearField(securityauditlog.FieldOrganizationID, field.TypeUUID)
 	}
 	if _u.mutation.UserIDCleared() {
 		_spec.ClearField(securityauditlog.FieldUserID, field.TypeUUID)

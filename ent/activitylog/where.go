@@ -191,16 +191,6 @@ func OrganizationIDLTE(v uuid.UUID) predicate.ActivityLog {
 	return predicate.ActivityLog(sql.FieldLTE(FieldOrganizationID, v))
 }
 
-// OrganizationIDIsNil applies the IsNil predicate on the "organization_id" field.
-func OrganizationIDIsNil() predicate.ActivityLog {
-	return predicate.ActivityLog(sql.FieldIsNull(FieldOrganizationID))
-}
-
-// OrganizationIDNotNil applies the NotNil predicate on the "organization_id" field.
-func OrganizationIDNotNil() predicate.ActivityLog {
-	return predicate.ActivityLog(sql.FieldNotNull(FieldOrganizationID))
-}
-
 // ActorTypeEQ applies the EQ predicate on the "actor_type" field.
 func ActorTypeEQ(v ActorType) predicate.ActivityLog {
 	return predicate.ActivityLog(sql.FieldEQ(FieldActorType, v))

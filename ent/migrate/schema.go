@@ -13,7 +13,7 @@ var (
 	ActivityLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
 		{Name: "created_at", Type: field.TypeTime},
-		{Name: "organization_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "actor_type", Type: field.TypeEnum, Enums: []string{"user", "agent", "service", "system"}},
 		{Name: "actor_user_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "actor_agent_id", Type: field.TypeUUID, Nullable: true},
@@ -2640,32 +2640,29 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "name", Type: field.TypeString, Size: 64},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 500},
 		{Name: "is_system", Type: field.TypeBool, Default: false},
-		{Name: "organization_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// RolesTable holds the schema information for the "roles" table.
 	RolesTable = &schema.Table{
 		Name:       "roles",
 		Columns:    RolesColumns,
 		PrimaryKey: []*schema.Column{RolesColumns[0]},
-		ForeignKeys: []*schema.ForeignKey{
-			{
-				Symbol:     "roles_organizations_organization",
-				Columns:    []*schema.Column{RolesColumns[7]},
-				RefColumns: []*schema.Column{OrganizationsColumns[0]},
-				OnDelete:   schema.SetNull,
-			},
-		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "role_organization_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{RolesColumns[7], RolesColumns[4]},
+				Columns: []*schema.Column{RolesColumns[4], RolesColumns[5]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
+			},
+			{
+				Name:    "role_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{RolesColumns[4]},
 			},
 		},
 	}
@@ -2708,7 +2705,7 @@ var (
 	SecurityAuditLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
 		{Name: "created_at", Type: field.TypeTime},
-		{Name: "organization_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "event_type", Type: field.TypeString, Size: 100},
 		{Name: "severity", Type: field.TypeEnum, Enums: []string{"info", "warning", "critical"}, Default: "info"},
 		{Name: "user_id", Type: field.TypeUUID, Nullable: true},
@@ -3710,7 +3707,6 @@ func init() {
 	ReadReceiptsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ReadReceiptsTable.ForeignKeys[1].RefTable = ChannelsTable
 	ReadReceiptsTable.ForeignKeys[2].RefTable = UsersTable
-	RolesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	RolePermissionsTable.ForeignKeys[0].RefTable = RolesTable
 	RolePermissionsTable.ForeignKeys[1].RefTable = PermissionsTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable

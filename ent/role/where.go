@@ -241,14 +241,24 @@ func OrganizationIDNotIn(vs ...uuid.UUID) predicate.Role {
 	return predicate.Role(sql.FieldNotIn(FieldOrganizationID, vs...))
 }
 
-// OrganizationIDIsNil applies the IsNil predicate on the "organization_id" field.
-func OrganizationIDIsNil() predicate.Role {
-	return predicate.Role(sql.FieldIsNull(FieldOrganizationID))
+// OrganizationIDGT applies the GT predicate on the "organization_id" field.
+func OrganizationIDGT(v uuid.UUID) predicate.Role {
+	return predicate.Role(sql.FieldGT(FieldOrganizationID, v))
 }
 
-// OrganizationIDNotNil applies the NotNil predicate on the "organization_id" field.
-func OrganizationIDNotNil() predicate.Role {
-	return predicate.Role(sql.FieldNotNull(FieldOrganizationID))
+// OrganizationIDGTE applies the GTE predicate on the "organization_id" field.
+func OrganizationIDGTE(v uuid.UUID) predicate.Role {
+	return predicate.Role(sql.FieldGTE(FieldOrganizationID, v))
+}
+
+// OrganizationIDLT applies the LT predicate on the "organization_id" field.
+func OrganizationIDLT(v uuid.UUID) predicate.Role {
+	return predicate.Role(sql.FieldLT(FieldOrganizationID, v))
+}
+
+// OrganizationIDLTE applies the LTE predicate on the "organization_id" field.
+func OrganizationIDLTE(v uuid.UUID) predicate.Role {
+	return predicate.Role(sql.FieldLTE(FieldOrganizationID, v))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.
@@ -399,29 +409,6 @@ func IsSystemEQ(v bool) predicate.Role {
 // IsSystemNEQ applies the NEQ predicate on the "is_system" field.
 func IsSystemNEQ(v bool) predicate.Role {
 	return predicate.Role(sql.FieldNEQ(FieldIsSystem, v))
-}
-
-// HasOrganization applies the HasEdge predicate on the "organization" edge.
-func HasOrganization() predicate.Role {
-	return predicate.Role(func(s *sql.Selector) {
-		step := sqlgraph.NewStep(
-			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
-		)
-		sqlgraph.HasNeighbors(s, step)
-	})
-}
-
-// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
-func HasOrganizationWith(preds ...predicate.Organization) predicate.Role {
-	return predicate.Role(func(s *sql.Selector) {
-		step := newOrganizationStep()
-		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
-			for _, p := range preds {
-				p(s)
-			}
-		})
-	})
 }
 
 // HasPermissions applies the HasEdge predicate on the "permissions" edge.

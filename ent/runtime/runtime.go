@@ -97,6 +97,10 @@ func init() {
 	activitylogDescCreatedAt := activitylogFields[0].Descriptor()
 	// activitylog.DefaultCreatedAt holds the default value on creation for the created_at field.
 	activitylog.DefaultCreatedAt = activitylogDescCreatedAt.Default.(func() time.Time)
+	// activitylogDescOrganizationID is the schema descriptor for organization_id field.
+	activitylogDescOrganizationID := activitylogFields[1].Descriptor()
+	// activitylog.DefaultOrganizationID holds the default value on creation for the organization_id field.
+	activitylog.DefaultOrganizationID = activitylogDescOrganizationID.Default.(func() uuid.UUID)
 	// activitylogDescAction is the schema descriptor for action field.
 	activitylogDescAction := activitylogFields[6].Descriptor()
 	// activitylog.ActionValidator is a validator for the "action" field. It is called by the builders before save.
@@ -3039,6 +3043,10 @@ func init() {
 	securityauditlogDescCreatedAt := securityauditlogFields[0].Descriptor()
 	// securityauditlog.DefaultCreatedAt holds the default value on creation for the created_at field.
 	securityauditlog.DefaultCreatedAt = securityauditlogDescCreatedAt.Default.(func() time.Time)
+	// securityauditlogDescOrganizationID is the schema descriptor for organization_id field.
+	securityauditlogDescOrganizationID := securityauditlogFields[1].Descriptor()
+	// securityauditlog.DefaultOrganizationID holds the default value on creation for the organization_id field.
+	securityauditlog.DefaultOrganizationID = securityauditlogDescOrganizationID.Default.(func() uuid.UUID)
 	// securityauditlogDescEventType is the schema descriptor for event_type field.
 	securityauditlogDescEventType := securityauditlogFields[2].Descriptor()
 	// securityauditlog.EventTypeValidator is a validator for the "event_type" field. It is called by the builders before save.

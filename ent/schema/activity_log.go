@@ -32,7 +32,9 @@ func (ActivityLog) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
 func (ActivityLog) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").Default(time.Now).Immutable(),
-		field.UUID("organization_id", uuidType).Optional().Nillable().Immutable().
+		// The nil UUID for changes outside any organization (oasfield.NilIsNull),
+		// which is what a writer that names no organization gets.
+		field.UUID("organization_id", uuidType).Immutable().Default(noOrganization).Annotations(oasfield.NilIsNull()).
 			Comment("Null for changes outside any organization (e.g. a user's own account)"),
 		field.Enum("actor_type").Values("user", "agent", "service", "system").Immutable(),
 		field.UUID("actor_user_id", uuidType).Optional().Nillable().Immutable(),

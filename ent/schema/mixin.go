@@ -41,6 +41,10 @@ func (TimeMixin) Fields() []ent.Field {
 // uuidType is the Go type of every id and foreign key.
 var uuidType = uuid.UUID{}
 
+// noOrganization is the organization_id of a row outside any organization
+// (oasfield.NilIsNull).
+func noOrganization() uuid.UUID { return uuid.Nil }
+
 // TenantMixin scopes a row to one organization. The foreign key is
 // immutable: rows never move between tenants, so a tenant check made on
 // create holds for the row's whole life.

@@ -25,7 +25,10 @@ func (Role) Mixin() []ent.Mixin {
 // Fields of the Role.
 func (Role) Fields() []ent.Field {
 	return []ent.Field{
-		field.UUID("organization_id", uuidType).Optional().Nillable().Immutable().
+		// The nil UUID for system roles (oasfield.NilIsNull): NOT NULL, so
+		// the column is a tenant key like any other; no foreign key, as no
+		// organization has that id.
+		field.UUID("organization_id", uuidType).Immutable().Annotations(oasfield.NilIsNull()).
 			Comment("The organization of a custom role; null for system roles"),
 		field.String("name").MaxLen(64).NotEmpty().Match(roleNameRE).
 			Annotations(oasfield.Pattern(roleNamePattern), oasfield.Writable()).
@@ -51,18 +54,19 @@ func (Role) Annotations() []schema.Annotation {
 // Edges of the Role.
 func (Role) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("organization", Organization.Type).Field("organization_id").Unique().Immutable(),
 		edge.To("permissions", Permission.Type).Through("role_permissions", RolePermission.Type),
 		edge.To("user_roles", UserRole.Type),
 	}
 }
 
 // Indexes of the Role: names are unique per organization (and globally for
-// system roles).
+// system roles, whose organization_id is the nil UUID); every role of an
+// organization, deleted ones included, is found by its tenant key.
 func (Role) Indexes() []ent.Index {
 	live := entsql.IndexWhere("deleted_at IS NULL")
 	return []ent.Index{
 		index.Fields("organization_id", "name").Unique().Annotations(live),
+		index.Fields("organization_id"),
 	}
 }
 

@@ -25,7 +25,9 @@ func (SecurityAuditLog) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
 func (SecurityAuditLog) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").Default(time.Now).Immutable(),
-		field.UUID("organization_id", uuidType).Optional().Nillable().Immutable().
+		// The nil UUID for events outside any organization (oasfield.NilIsNull),
+		// which is what a writer that names no organization gets.
+		field.UUID("organization_id", uuidType).Immutable().Default(noOrganization).Annotations(oasfield.NilIsNull()).
 			Comment("Null for events outside any organization (e.g. a failed login)"),
 		field.String("event_type").MaxLen(100).Immutable().Comment(`e.g. "auth.login_failed", "auth.refresh_reuse"`),
 		field.Enum("severity").Values("info", "warning", "critical").Default("info").Immutable(),

@@ -175,16 +175,6 @@ func OrganizationIDLTE(v uuid.UUID) predicate.SecurityAuditLog {
 	return predicate.SecurityAuditLog(sql.FieldLTE(FieldOrganizationID, v))
 }
 
-// OrganizationIDIsNil applies the IsNil predicate on the "organization_id" field.
-func OrganizationIDIsNil() predicate.SecurityAuditLog {
-	return predicate.SecurityAuditLog(sql.FieldIsNull(FieldOrganizationID))
-}
-
-// OrganizationIDNotNil applies the NotNil predicate on the "organization_id" field.
-func OrganizationIDNotNil() predicate.SecurityAuditLog {
-	return predicate.SecurityAuditLog(sql.FieldNotNull(FieldOrganizationID))
-}
-
 // EventTypeEQ applies the EQ predicate on the "event_type" field.
 func EventTypeEQ(v string) predicate.SecurityAuditLog {
 	return predicate.SecurityAuditLog(sql.FieldEQ(FieldEventType, v))

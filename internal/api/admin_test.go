@@ -89,7 +89,7 @@ func (o *org) path(format string, args ...any) string {
 }
 
 func (o *org) systemRole(name string) uuid.UUID {
-	return o.db.Ent.Role.Query().Where(role.Name(name), role.OrganizationIDIsNil()).OnlyIDX(testfix.System())
+	return o.db.Ent.Role.Query().Where(role.Name(name), role.OrganizationID(uuid.Nil)).OnlyIDX(testfix.System())
 }
 
 // event returns the only SecurityAuditLog event of kind, checking who
@@ -104,7 +104,7 @@ func (o *org) event(kind string, actor uuid.UUID, inOrg bool) *ent.SecurityAudit
 	if e.UserID == nil || *e.UserID != actor {
 		o.t.Errorf("%s: actor %v, want %s", kind, e.UserID, actor)
 	}
-	if inOrg != (e.OrganizationID != nil && *e.OrganizationID == o.org.ID) {
+	if inOrg != (e.OrganizationID == o.org.ID) {
 		o.t.Errorf("%s: organization %v", kind, e.OrganizationID)
 	}
 	return e
@@ -136,6 +136,22 @@ func TestAdminManagesCustomRoles(t *testing.T) {
 		o.must(201, o.adminT, "POST", o.path("/roles"), map[string]string{"name": "RELEASE_MANAGER", "description": "Ships"}, &r)
 		if r.IsSystem || r.OrganizationID == nil || *r.OrganizationID != o.org.ID || len(r.Permissions) != 0 {
 			t.Fatalf("created role: %+v", r)
+		}
+		// System roles belong to no organization: null in the contract
+		// (the nil UUID in the database, oasfield.NilIsNull).
+		var all rolePage
+		o.must(200, o.adminT, "GET", o.path("/roles"), nil, &all)
+		system := 0
+		for _, sr := range all.Items {
+			if sr.IsSystem {
+				system++
+				if sr.OrganizationID != nil {
+					t.Errorf("system role %s: organization_id %s, want null", sr.Name, sr.OrganizationID)
+				}
+			}
+		}
+		if system == 0 {
+			t.Errorf("no system role among %d roles", len(all.Items))
 		}
 		o.event("rbac.role_created", a, true)
 		grant := map[string]string{"resource": "activity_log", "action": "read"}
@@ -403,7 +419,7 @@ func TestAdminBodiesCannotMassAssign(t *testing.T) {
 			"organization_id": other.ID, "is_system": true, "status": "deactivated", "description": "ok",
 		}, nil)
 		o.must(200, o.adminT, "PATCH", o.path("/roles/%s", r.ID), map[string]any{"description": "ok"}, nil)
-		if stored := c.Role.GetX(sys, r.ID); stored.IsSystem || stored.OrganizationID == nil || *stored.OrganizationID != o.org.ID || stored.Description != "ok" {
+		if stored := c.Role.GetX(sys, r.ID); stored.IsSystem || stored.OrganizationID != o.org.ID || stored.Description != "ok" {
 			t.Fatalf("the role changed beyond its description: %+v", stored)
 		}
 		o.must(204, o.adminT, "POST", o.path("/members/%s/roles", o.bob.ID), map[string]any{

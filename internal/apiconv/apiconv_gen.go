@@ -3,6 +3,7 @@
 package apiconv
 
 import (
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
@@ -12,8 +13,8 @@ func AuditActivityEntry(e *ent.ActivityLog) *oas.AuditActivityEntry {
 	out := &oas.AuditActivityEntry{}
 	out.ID = e.ID
 	out.CreatedAt = e.CreatedAt
-	if e.OrganizationID != nil {
-		out.OrganizationID = oas.NewNilUUID(*e.OrganizationID)
+	if e.OrganizationID != uuid.Nil {
+		out.OrganizationID = oas.NewNilUUID(e.OrganizationID)
 	} else {
 		out.OrganizationID.SetToNull()
 	}
@@ -834,8 +835,8 @@ func RoleInfo(e *ent.Role) *oas.RoleInfo {
 	out.ID = e.ID
 	out.CreatedAt = e.CreatedAt
 	out.UpdatedAt = e.UpdatedAt
-	if e.OrganizationID != nil {
-		out.OrganizationID = oas.NewNilUUID(*e.OrganizationID)
+	if e.OrganizationID != uuid.Nil {
+		out.OrganizationID = oas.NewNilUUID(e.OrganizationID)
 	} else {
 		out.OrganizationID.SetToNull()
 	}
@@ -850,8 +851,8 @@ func SecurityEvent(e *ent.SecurityAuditLog) *oas.SecurityEvent {
 	out := &oas.SecurityEvent{}
 	out.ID = e.ID
 	out.CreatedAt = e.CreatedAt
-	if e.OrganizationID != nil {
-		out.OrganizationID = oas.NewNilUUID(*e.OrganizationID)
+	if e.OrganizationID != uuid.Nil {
+		out.OrganizationID = oas.NewNilUUID(e.OrganizationID)
 	} else {
 		out.OrganizationID.SetToNull()
 	}

@@ -156,6 +156,9 @@ func writeConverter(w *bytes.Buffer, types *oasTypes, r Resource, schema string,
 		if err != nil {
 			return fmt.Errorf("apispec: converters: %s.%s: %w", schema, f.Name, err)
 		}
+		if strings.Contains(line, "uuid.Nil") {
+			imports["github.com/google/uuid"] = true
+		}
 		w.WriteString(line)
 	}
 	w.WriteString("\treturn out\n}\n\n")
@@ -176,6 +179,13 @@ func assign(types *oasTypes, r Resource, f *gen.Field, of oasField) (string, err
 		return fmt.Sprintf("\t%s = %s\n", dst, v), err
 	}
 	ctor := "oas.New" + of.Type
+	if c, err := constraints(f); err != nil {
+		return "", err
+	} else if c != nil && c.NilIsNull && null {
+		// The nil UUID stands for none (oasfield.NilIsNull).
+		return fmt.Sprintf("\tif %s != uuid.Nil {\n\t\t%s = %s(%s)\n\t} else {\n\t\t%s.SetToNull()\n\t}\n",
+			src, dst, ctor, src, dst), nil
+	}
 	if !ptr {
 		v, err := convertValue(types, f, inner, src)
 		return fmt.Sprintf("\t%s = %s(%s)\n", dst, ctor, v), err

@@ -134,7 +134,7 @@ func checkProperty(t *testing.T, contract map[string]*contractSchema, schema str
 	if required != wantRequired {
 		t.Errorf("%s: required %v, ent says %v", where, required, wantRequired)
 	}
-	wantNull := (mode == readShape && f.Nillable) || (mode == updateShape && f.Optional && !a.NoClear && !a.RequiredOnUpdate)
+	wantNull := (mode == readShape && (f.Nillable || nilIsNull(f))) || (mode == updateShape && f.Optional && !a.NoClear && !a.RequiredOnUpdate)
 	if f.IsEnum() {
 		values := p.Enum
 		if p.Ref != "" {

@@ -272,7 +272,7 @@ func requiredIn(f *gen.Field, mode shapeMode) bool {
 func nullable(f *gen.Field, mode shapeMode) bool {
 	switch mode {
 	case readShape:
-		return f.Nillable
+		return f.Nillable || nilIsNull(f)
 	case updateShape:
 		a := Access(f)
 		return f.Optional && !a.NoClear && !a.RequiredOnUpdate

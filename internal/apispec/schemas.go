@@ -68,8 +68,18 @@ func constrain(n *gen.Type, f *gen.Field, s *ogen.Schema) error {
 	if s == nil || s.Ref != "" {
 		return nil
 	}
+	c, err := constraints(f)
+	if err != nil {
+		return err
+	}
 	if f.Nillable || f.Optional {
 		s.Nullable = f.Nillable
+	}
+	if c != nil && c.NilIsNull {
+		if !f.IsUUID() {
+			return fmt.Errorf("apispec: %s.%s: NilIsNull on a %s field (UUID only)", n.Name, f.Name, f.Type)
+		}
+		s.Nullable = true
 	}
 	target := s
 	if s.Type == "array" && s.Items != nil && s.Items.Item != nil {
@@ -83,9 +93,8 @@ func constrain(n *gen.Type, f *gen.Field, s *ogen.Schema) error {
 			return fmt.Errorf("apispec: %s.%s: string field without MaxLen", n.Name, f.Name)
 		}
 	}
-	c, err := constraints(f)
-	if err != nil || c == nil {
-		return err
+	if c == nil {
+		return nil
 	}
 	if c.MinLength != nil {
 		v := uint64(*c.MinLength)
@@ -104,6 +113,13 @@ func constrain(n *gen.Type, f *gen.Field, s *ogen.Schema) error {
 		target.Maximum = num(*c.Maximum)
 	}
 	return nil
+}
+
+// nilIsNull reports whether the contract shows f's nil UUID as null
+// (oasfield.NilIsNull).
+func nilIsNull(f *gen.Field) bool {
+	c, err := constraints(f)
+	return err == nil && c != nil && c.NilIsNull
 }
 
 func constraints(f *gen.Field) (*oasfield.Constraints, error) {

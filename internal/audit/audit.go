@@ -164,17 +164,16 @@ func write(ctx context.Context, m mutation, entries []entry) error {
 	return nil
 }
 
-// newRow starts an ActivityLog row of organization org (none when nil)
-// with the actor v and the request's metadata.
+// newRow starts an ActivityLog row of organization org (uuid.Nil, the
+// column's sentinel, for none: see oasfield.NilIsNull) with the actor v
+// and the request's metadata.
 func newRow(c *gen.Client, v *viewer.Viewer, meta requestmeta.Meta, org uuid.UUID) *gen.ActivityLogCreate {
 	b := c.ActivityLog.Create().
+		SetOrganizationID(org).
 		SetActorType(actorType(v)).
 		SetIP(meta.ClientIP).
 		SetUserAgent(meta.UserAgent).
 		SetRequestID(meta.RequestID)
-	if org != uuid.Nil {
-		b.SetOrganizationID(org)
-	}
 	if v != nil && v.UserID != uuid.Nil {
 		b.SetActorUserID(v.UserID)
 	}

@@ -62,7 +62,7 @@ func TestCreateUpdateDeleteAreAuditedInTheSameTransaction(t *testing.T) {
 		if update.ActorUserID == nil || *update.ActorUserID != user.ID || update.ActorType != activitylog.ActorTypeUser {
 			t.Errorf("update actor: %v %v", update.ActorType, update.ActorUserID)
 		}
-		if update.OrganizationID == nil || *update.OrganizationID != org.ID {
+		if update.OrganizationID != org.ID {
 			t.Errorf("update organization: %v", update.OrganizationID)
 		}
 		if del.ActivityType != activitylog.ActivityTypeDelete || del.Action != "organization.delete" {

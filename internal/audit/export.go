@@ -258,7 +258,7 @@ type ActivityRecord struct {
 // ActivityRecordOf is the exported form of a (redacted) row.
 func ActivityRecordOf(a *gen.ActivityLog) any {
 	return ActivityRecord{
-		ID: a.ID, CreatedAt: a.CreatedAt.UTC(), OrganizationID: a.OrganizationID,
+		ID: a.ID, CreatedAt: a.CreatedAt.UTC(), OrganizationID: orgOf(a.OrganizationID),
 		ActorType: string(a.ActorType), ActorUserID: a.ActorUserID, ActorAgentID: a.ActorAgentID,
 		ActivityType: string(a.ActivityType), Action: a.Action, ResourceType: a.ResourceType, ResourceID: a.ResourceID,
 		OldValues: a.OldValues, NewValues: a.NewValues, IP: a.IP, UserAgent: a.UserAgent, RequestID: a.RequestID,
@@ -273,7 +273,7 @@ var activityHeader = []string{
 
 func activityCells(a *gen.ActivityLog) []string {
 	return []string{
-		a.ID.String(), csvTime(a.CreatedAt), csvID(a.OrganizationID), string(a.ActorType), csvID(a.ActorUserID),
+		a.ID.String(), csvTime(a.CreatedAt), csvID(orgOf(a.OrganizationID)), string(a.ActorType), csvID(a.ActorUserID),
 		csvID(a.ActorAgentID), string(a.ActivityType), a.Action, a.ResourceType, a.ResourceID.String(),
 		csvJSON(a.OldValues), csvJSON(a.NewValues), a.IP, a.UserAgent, a.RequestID,
 	}
@@ -298,7 +298,7 @@ type SecurityRecord struct {
 // SecurityRecordOf is the exported form of a (redacted) row.
 func SecurityRecordOf(s *gen.SecurityAuditLog) any {
 	return SecurityRecord{
-		ID: s.ID, CreatedAt: s.CreatedAt.UTC(), OrganizationID: s.OrganizationID, EventType: s.EventType,
+		ID: s.ID, CreatedAt: s.CreatedAt.UTC(), OrganizationID: orgOf(s.OrganizationID), EventType: s.EventType,
 		Severity: string(s.Severity), UserID: s.UserID, AgentID: s.AgentID, IP: s.IP, UserAgent: s.UserAgent,
 		RequestID: s.RequestID, Details: s.Details,
 	}
@@ -312,7 +312,7 @@ var securityHeader = []string{
 
 func securityCells(s *gen.SecurityAuditLog) []string {
 	return []string{
-		s.ID.String(), csvTime(s.CreatedAt), csvID(s.OrganizationID), s.EventType, string(s.Severity),
+		s.ID.String(), csvTime(s.CreatedAt), csvID(orgOf(s.OrganizationID)), s.EventType, string(s.Severity),
 		csvID(s.UserID), csvID(s.AgentID), s.IP, s.UserAgent, s.RequestID, csvJSON(s.Details),
 	}
 }

@@ -155,7 +155,7 @@ func TestRetentionExportsSealedRowsBeforeDeleting(t *testing.T) {
 		recorded := 0
 		for _, ev := range events {
 			recorded += int(ev.Details["rows"].(float64))
-			if *ev.OrganizationID != short.ID || ev.Details["file"] == "" || ev.Details["first_seal_seq"] == nil {
+			if ev.OrganizationID != short.ID || ev.Details["file"] == "" || ev.Details["first_seal_seq"] == nil {
 				t.Errorf("retention event %v lacks organization, file or seal range", ev.Details)
 			}
 		}

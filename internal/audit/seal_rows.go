@@ -116,6 +116,17 @@ func canonAll[T any](items []T, columns func(T) (uuid.UUID, *uuid.UUID, map[stri
 	return out, nil
 }
 
+// orgOf is a row's organization in the canonical and exported forms: nil
+// (null) for the nil UUID, which the column holds for rows outside any
+// organization (oasfield.NilIsNull). Rows sealed while the column was
+// nullable and held NULL encode exactly as they did.
+func orgOf(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
+		return nil
+	}
+	return &id
+}
+
 // activityLine lists every column of activity_logs; TestCanonicalColumns
 // fails when a column is added to the schema but not here (it would
 // escape the seal). project_id came later: a row without one encodes
@@ -126,7 +137,7 @@ func activityLine(a *gen.ActivityLog) (uuid.UUID, *uuid.UUID, map[string]any) {
 	if a.ProjectID != nil {
 		cols[activitylog.FieldProjectID] = a.ProjectID
 	}
-	return a.ID, a.OrganizationID, cols
+	return a.ID, orgOf(a.OrganizationID), cols
 }
 
 // activityColumns are the columns every activity row has always encoded.
@@ -134,7 +145,7 @@ func activityColumns(a *gen.ActivityLog) map[string]any {
 	return map[string]any{
 		activitylog.FieldID:             a.ID,
 		activitylog.FieldCreatedAt:      canonTime(a.CreatedAt),
-		activitylog.FieldOrganizationID: a.OrganizationID,
+		activitylog.FieldOrganizationID: orgOf(a.OrganizationID),
 		activitylog.FieldActorType:      a.ActorType,
 		activitylog.FieldActorUserID:    a.ActorUserID,
 		activitylog.FieldActorAgentID:   a.ActorAgentID,
@@ -152,10 +163,10 @@ func activityColumns(a *gen.ActivityLog) map[string]any {
 
 // securityLine lists every column of security_audit_logs (see activityLine).
 func securityLine(s *gen.SecurityAuditLog) (uuid.UUID, *uuid.UUID, map[string]any) {
-	return s.ID, s.OrganizationID, map[string]any{
+	return s.ID, orgOf(s.OrganizationID), map[string]any{
 		securityauditlog.FieldID:             s.ID,
 		securityauditlog.FieldCreatedAt:      canonTime(s.CreatedAt),
-		securityauditlog.FieldOrganizationID: s.OrganizationID,
+		securityauditlog.FieldOrganizationID: orgOf(s.OrganizationID),
 		securityauditlog.FieldEventType:      s.EventType,
 		securityauditlog.FieldSeverity:       s.Severity,
 		securityauditlog.FieldUserID:         s.UserID,

@@ -251,9 +251,9 @@ func TestVerifyNamesTamperedRows(t *testing.T) {
 		})
 		t.Run("insert", func(t *testing.T) {
 			forged := next(rows[1].ID) // inside the sealed range, between rows 1 and 2
-			e.exec(`INSERT INTO activity_logs (id, created_at, actor_type, activity_type, action, resource_type, resource_id)
-				VALUES ($1, $2, 'system', 'custom', 'test.forged', 'Test', $3)`,
-				forged.String(), rows[1].CreatedAt, uuid.NewString())
+			e.exec(`INSERT INTO activity_logs (id, created_at, organization_id, actor_type, activity_type, action, resource_type, resource_id)
+				VALUES ($1, $2, $4, 'system', 'custom', 'test.forged', 'Test', $3)`,
+				forged.String(), rows[1].CreatedAt, uuid.NewString(), uuid.Nil.String())
 			rep := e.verify()
 			wantRow(t, rep, audit.FindInsertedRow, forged)
 			wantRow(t, rep, audit.FindMissingRow, rows[4].ID) // still reported

@@ -41,11 +41,10 @@ func RecordSecurityEvent(ctx context.Context, tx *gen.Tx, e SecurityEvent) error
 	if e.Severity == "" {
 		e.Severity = securityauditlog.SeverityInfo
 	}
-	b := tx.SecurityAuditLog.Create().SetEventType(e.Type).SetSeverity(e.Severity).
+	// e.Org is uuid.Nil for an event outside any organization (the
+	// column's sentinel, see oasfield.NilIsNull).
+	b := tx.SecurityAuditLog.Create().SetEventType(e.Type).SetSeverity(e.Severity).SetOrganizationID(e.Org).
 		SetIP(meta.ClientIP).SetUserAgent(meta.UserAgent).SetRequestID(meta.RequestID).SetDetails(e.Details)
-	if e.Org != uuid.Nil {
-		b.SetOrganizationID(e.Org)
-	}
 	if e.User == uuid.Nil && v != nil {
 		e.User = v.UserID
 	}

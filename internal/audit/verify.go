@@ -458,7 +458,7 @@ type purgeRecord struct {
 // purgeRecords loads the table's retention events.
 func purgeRecords(ctx context.Context, c *gen.Client, table string) ([]purgeRecord, error) {
 	events, err := c.SecurityAuditLog.Query().
-		Where(securityauditlog.EventTypeEQ(RetentionEvent), securityauditlog.OrganizationIDNotNil()).All(ctx)
+		Where(securityauditlog.EventTypeEQ(RetentionEvent), securityauditlog.OrganizationIDNEQ(uuid.Nil)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("audit: read retention events: %w", err)
 	}
@@ -469,7 +469,7 @@ func purgeRecords(ctx context.Context, c *gen.Client, table string) ([]purgeReco
 		if ev.Details["log_table"] != table || err1 != nil || err2 != nil {
 			continue
 		}
-		out = append(out, purgeRecord{event: ev.ID, org: *ev.OrganizationID, first: first, last: last, file: fmt.Sprint(ev.Details["file"])})
+		out = append(out, purgeRecord{event: ev.ID, org: ev.OrganizationID, first: first, last: last, file: fmt.Sprint(ev.Details["file"])})
 	}
 	return out, nil
 }

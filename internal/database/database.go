@@ -195,7 +195,7 @@ func EnsureSQLiteSchema(ctx context.Context, db *DB) error {
 	if db.Dialect != dialect.SQLite {
 		return fmt.Errorf("database: EnsureSQLiteSchema on %s: use the versioned migrations", db.Dialect)
 	}
-	if err := upgradeSQLiteLinks(ctx, db.SQL); err != nil {
+	if err := upgradeSQLite(ctx, db.SQL); err != nil {
 		return err
 	}
 	if err := db.Ent.Schema.Create(ctx); err != nil {

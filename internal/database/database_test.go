@@ -13,6 +13,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent"
 	entmigrate "github.com/worksynapse/worksynapse/ent/migrate"
 	"github.com/worksynapse/worksynapse/internal/database"
@@ -284,5 +285,45 @@ func TestSQLiteUpgradeKeepsLinks(t *testing.T) {
 	}
 	if ids := db.Ent.Task.QueryLabels(tk).IDsX(sys); len(ids) != 1 || ids[0] != lb.ID {
 		t.Errorf("the task's labels after the upgrade: %v", ids)
+	}
+}
+
+// TestSQLiteUpgradeGivesGlobalRowsTheNilOrganization: a security event
+// stored with a NULL organization (the column was nullable before) holds
+// the nil UUID after EnsureSQLiteSchema, and the rebuild keeps the row.
+func TestSQLiteUpgradeGivesGlobalRowsTheNilOrganization(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db, err := database.Open(ctx, database.Config{SQLitePath: filepath.Join(t.TempDir(), "ws.db"), MaxOpenConns: 1})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	if err := database.EnsureSQLiteSchema(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	var create string
+	if err := db.SQL.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'security_audit_logs'`).Scan(&create); err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(create, "`organization_id` uuid NOT NULL", "`organization_id` uuid NULL", 1)
+	if old == create {
+		t.Fatalf("no NOT NULL organization_id in %s", create)
+	}
+	id := uuid.Must(uuid.NewV7())
+	for _, q := range []string{`DROP TABLE security_audit_logs`, old,
+		`INSERT INTO security_audit_logs (id, created_at, event_type, severity, ip, user_agent, request_id)
+		 VALUES ('` + id.String() + `', CURRENT_TIMESTAMP, 'auth.login_failed', 'info', '', '', '')`} {
+		if _, err := db.SQL.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+
+	if err := database.EnsureSQLiteSchema(ctx, db); err != nil {
+		t.Fatalf("EnsureSQLiteSchema over a NULL organization: %v", err)
+	}
+	ev, err := db.Ent.SecurityAuditLog.Get(testfix.System(), id)
+	if err != nil || ev.OrganizationID != uuid.Nil {
+		t.Fatalf("event after the upgrade: %+v, %v; want organization %s", ev, err, uuid.Nil)
 	}
 }

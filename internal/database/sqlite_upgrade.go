@@ -18,6 +18,31 @@ var sqliteLinkTables = []struct{ table, from, parent string }{
 	{"agent_tool_bindings", "agent_id", "agents"},
 }
 
+// sqliteSentinelTables held NULL in organization_id for rows outside any
+// organization and now hold the nil UUID (oasfield.NilIsNull; PostgreSQL:
+// 20261207220945_global_rows_nil_organization).
+var sqliteSentinelTables = []string{"activity_logs", "security_audit_logs", "roles"}
+
+// upgradeSQLite prepares a SQLite file written by an earlier version for
+// ent's auto-migration, which rebuilds a table whose columns tighten by
+// copying its rows, and fails on a row the new table refuses.
+func upgradeSQLite(ctx context.Context, db *sql.DB) error {
+	if err := upgradeSQLiteLinks(ctx, db); err != nil {
+		return err
+	}
+	for _, table := range sqliteSentinelTables {
+		has, err := sqliteColumnCount(ctx, db, table, "organization_id")
+		if err != nil || has == 0 {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE `+table+` SET organization_id = $1 WHERE organization_id IS NULL`,
+			uuid.Nil); err != nil {
+			return fmt.Errorf("database: upgrade sqlite %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
 // upgradeSQLiteLinks prepares a SQLite file written by an earlier version
 // for ent's auto-migration, which rebuilds a table whose primary key
 // changes by copying the rows it can: the new NOT NULL columns id and
@@ -38,14 +63,24 @@ func upgradeSQLiteLinks(ctx context.Context, db *sql.DB) error {
 
 // sqliteLacksColumn reports whether table exists without column.
 func sqliteLacksColumn(ctx context.Context, db *sql.DB, table, column string) (bool, error) {
-	var tables, columns int
-	err := db.QueryRowContext(ctx,
-		`SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1),
-		        (SELECT count(*) FROM pragma_table_info($1) WHERE name = $2)`, table, column).Scan(&tables, &columns)
-	if err != nil {
-		return false, fmt.Errorf("database: inspect sqlite %s: %w", table, err)
+	tables, err := sqliteColumnCount(ctx, db, table, "")
+	if err != nil || tables == 0 {
+		return false, err
 	}
-	return tables == 1 && columns == 0, nil
+	columns, err := sqliteColumnCount(ctx, db, table, column)
+	return columns == 0, err
+}
+
+// sqliteColumnCount is the number of columns named column of table (of
+// any name when column is ""): 0 when there is no such table.
+func sqliteColumnCount(ctx context.Context, db *sql.DB, table, column string) (int, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info($1) WHERE $2 = '' OR name = $2`,
+		table, column).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("database: inspect sqlite %s: %w", table, err)
+	}
+	return n, nil
 }
 
 func fillSQLiteLinkKeys(ctx context.Context, db *sql.DB, table, from, parent string) error {

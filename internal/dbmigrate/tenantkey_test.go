@@ -26,13 +26,10 @@ var globalTables = map[string]string{
 }
 
 // tenantKeyGaps are tenant tables that do not yet carry organization_id NOT
-// NULL, each with the reason; docs/scaling.md (section 5) has the plan.
-// The list may only shrink.
-var tenantKeyGaps = map[string]string{
-	"activity_logs":       "NULL for changes outside any organization (a user's own account); planned: a global table for those",
-	"security_audit_logs": "NULL for events outside any organization (failed logins); planned: a global table for those",
-	"roles":               "NULL for the system roles; planned: system roles as a reference table",
-}
+// NULL, each with the reason. It is empty and may only stay so: rows
+// outside any organization (failed logins, the system roles) hold the nil
+// UUID, the documented sentinel of oasfield.NilIsNull.
+var tenantKeyGaps = map[string]string{}
 
 // TestEveryTenantTableHasATenantKey: every table of the ent schema that is
 // not global carries organization_id NOT NULL with an index (or primary

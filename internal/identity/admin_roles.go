@@ -31,7 +31,7 @@ func (s *Service) ListRoles(ctx context.Context, org uuid.UUID, p pagination.Par
 	if err := rule.RequireOrganization(ctx, s.client, org); err != nil {
 		return pagination.Page[*ent.Role]{}, err
 	}
-	q := s.client.Role.Query().Where(role.Or(role.OrganizationIDIsNil(), role.OrganizationID(org))).WithPermissions()
+	q := s.client.Role.Query().Where(role.Or(role.OrganizationID(uuid.Nil), role.OrganizationID(org))).WithPermissions()
 	return pagination.List(ctx, q, p, roleID)
 }
 
@@ -57,7 +57,7 @@ func roleIn(ctx context.Context, c *ent.Client, org, id uuid.UUID) (*ent.Role, e
 		return nil, err
 	}
 	r, err := c.Role.Query().
-		Where(role.ID(id), role.Or(role.OrganizationIDIsNil(), role.OrganizationID(org))).
+		Where(role.ID(id), role.Or(role.OrganizationID(uuid.Nil), role.OrganizationID(org))).
 		WithPermissions().Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, problem.NotFound("the role does not exist")
@@ -68,7 +68,7 @@ func roleIn(ctx context.Context, c *ent.Client, org, id uuid.UUID) (*ent.Role, e
 // customRoleIn is roleIn for changes: system roles are immutable (409).
 func customRoleIn(ctx context.Context, c *ent.Client, org, id uuid.UUID) (*ent.Role, error) {
 	r, err := roleIn(ctx, c, org, id)
-	if err == nil && (r.IsSystem || r.OrganizationID == nil) {
+	if err == nil && (r.IsSystem || r.OrganizationID == uuid.Nil) {
 		return nil, errSystemRole
 	}
 	return r, err
@@ -77,7 +77,7 @@ func customRoleIn(ctx context.Context, c *ent.Client, org, id uuid.UUID) (*ent.R
 // checkRoleName refuses a system role's name for a custom role: a custom
 // "ADMIN" would pass for the real one wherever roles are shown by name.
 func checkRoleName(ctx context.Context, c *ent.Client, name string) error {
-	taken, err := c.Role.Query().Where(role.Name(name), role.OrganizationIDIsNil()).Exist(ctx)
+	taken, err := c.Role.Query().Where(role.Name(name), role.OrganizationID(uuid.Nil)).Exist(ctx)
 	if err != nil {
 		return fmt.Errorf("identity: check role name: %w", err)
 	}
@@ -236,7 +236,7 @@ func (s *Service) AssignRole(ctx context.Context, org, user, id uuid.UUID) error
 		if err != nil {
 			return event{}, err
 		}
-		if r.OrganizationID == nil && r.Name == seed.RoleSuperAdmin {
+		if r.OrganizationID == uuid.Nil && r.Name == seed.RoleSuperAdmin {
 			return event{}, problem.Validation("SUPER_ADMIN is the platform flag is_superuser, not an organization role",
 				problem.FieldError{Field: "role_id", Message: "not assignable in an organization"})
 		}

@@ -103,8 +103,8 @@ func TestMigratedTablesArePartitionedByMonth(t *testing.T) {
 		t.Errorf("CoveredUntil in a month without partition = %s, want zero", until)
 	}
 	id := partition.Bound(later.Add(time.Hour))
-	if _, err := db.SQL.ExecContext(ctx, `INSERT INTO activity_logs (id, created_at, actor_type, activity_type, action, resource_type, resource_id)
-		VALUES ($1, $2, 'system', 'custom', 'test.event', 'Test', $1)`, id, later); err != nil {
+	if _, err := db.SQL.ExecContext(ctx, `INSERT INTO activity_logs (id, created_at, organization_id, actor_type, activity_type, action, resource_type, resource_id)
+		VALUES ($1, $2, $3, 'system', 'custom', 'test.event', 'Test', $1)`, id, later, uuid.Nil); err != nil {
 		t.Fatalf("insert into the ensured month: %v", err)
 	}
 

@@ -56,7 +56,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in OrganizationInput) 
 		if err != nil {
 			return err
 		}
-		admin, err := tx.Role.Query().Where(role.Name(seed.RoleAdmin), role.OrganizationIDIsNil()).OnlyID(ctx)
+		admin, err := tx.Role.Query().Where(role.Name(seed.RoleAdmin), role.OrganizationID(uuid.Nil)).OnlyID(ctx)
 		if err != nil {
 			return fmt.Errorf("projects: load the ADMIN role: %w", err)
 		}
@@ -164,7 +164,7 @@ func (s *Service) addMember(ctx context.Context, tx *ent.Tx, org, userID uuid.UU
 	if member {
 		return problem.Conflict("the user is already a member of the organization")
 	}
-	r, err := tx.Role.Query().Where(role.Name(roleName), role.OrganizationIDIsNil()).OnlyID(ctx)
+	r, err := tx.Role.Query().Where(role.Name(roleName), role.OrganizationID(uuid.Nil)).OnlyID(ctx)
 	if err != nil {
 		return fmt.Errorf("projects: load role %s: %w", roleName, err)
 	}
@@ -226,7 +226,7 @@ func (s *Service) RemoveMember(ctx context.Context, org, userID uuid.UUID) error
 // viewer may not remove them all (role:delete) or when none of the
 // remaining members would be an ADMIN: nobody could administer org then.
 func dropGrants(ctx context.Context, tx *ent.Tx, org, userID uuid.UUID) error {
-	isAdmin := userrole.HasRoleWith(role.Name(seed.RoleAdmin), role.OrganizationIDIsNil())
+	isAdmin := userrole.HasRoleWith(role.Name(seed.RoleAdmin), role.OrganizationID(uuid.Nil))
 	// Why a system context: the counts must include every grant and every
 	// ADMIN, whatever the viewer may read of them; the deletion runs as the
 	// viewer.

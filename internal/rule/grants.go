@@ -5,6 +5,7 @@ import (
 
 	"entgo.io/ent/entql"
 
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/ent/role"
@@ -35,7 +36,7 @@ func DenyRoleEscalation() privacy.MutationRule {
 		if err != nil {
 			return privacy.Denyf("rule: load role %s: %v", roleID, err)
 		}
-		if r.OrganizationID != nil && *r.OrganizationID != org {
+		if r.OrganizationID != uuid.Nil && r.OrganizationID != org {
 			return privacy.Denyf("rule: role %s belongs to another organization", roleID)
 		}
 		v := viewer.FromContext(ctx)
@@ -84,14 +85,14 @@ func allowGrant() privacy.MutationRule {
 		if err != nil {
 			return privacy.Denyf("rule: load role %s: %v", roleID, err)
 		}
-		if r.OrganizationID == nil {
+		if r.OrganizationID == uuid.Nil {
 			return privacy.Denyf("rule: system role %s is immutable", r.Name)
 		}
 		p, err := m.Client().Permission.Get(sys, permID)
 		if err != nil {
 			return privacy.Denyf("rule: load permission %s: %v", permID, err)
 		}
-		v, org := viewer.FromContext(ctx), *r.OrganizationID
+		v, org := viewer.FromContext(ctx), r.OrganizationID
 		if !v.Can(org, "role", viewer.ActionUpdate) || !v.Can(org, p.Resource, string(p.Action)) {
 			return privacy.Denyf("rule: granting %s:%s to %s not allowed", p.Resource, p.Action, r.Name)
 		}
@@ -102,7 +103,7 @@ func allowGrant() privacy.MutationRule {
 // roleVisible is the filter of role grants whose role the viewer may see.
 func roleVisible(ctx context.Context) entql.P {
 	return entql.Or(
-		entql.HasEdgeWith("role", entql.FieldNil("organization_id")),
+		entql.HasEdgeWith("role", systemRole),
 		roleOrgsWhere(ctx, viewer.ActionRead),
 	)
 }

@@ -207,6 +207,10 @@ func ownAuditRows(v *viewer.Viewer, userField, agentField string) entql.P {
 	return entql.FieldNil("id") // ids are never NULL: no rows
 }
 
+// systemRole matches the system roles, whose organization_id is the nil
+// UUID (oasfield.NilIsNull).
+var systemRole = entql.FieldEQ("organization_id", uuid.Nil)
+
 // RolePolicy: everyone sees the system roles, and the custom roles of the
 // organizations where they hold role:read. Custom roles are created,
 // changed and deleted with role:create/update/delete in their
@@ -215,7 +219,7 @@ func ownAuditRows(v *viewer.Viewer, userField, agentField string) entql.P {
 func RolePolicy() ent.Policy {
 	visible := privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 		f.Where(entql.Or(
-			entql.FieldNil("organization_id"),
+			systemRole,
 			fieldIn("organization_id", viewer.FromContext(ctx).OrganizationsWhere("role", viewer.ActionRead)),
 		))
 		return privacy.Skip

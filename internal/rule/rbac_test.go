@@ -404,7 +404,7 @@ func TestNoPrivilegeEscalationThroughRoles(t *testing.T) {
 		grantRole(t, c, w.a, delegate, customRole(t, c, w.a, "ROLE_ADMIN", "role:create", "role:read", "role:update", "member:read", "label:read"))
 		ctx := testfix.ViewerOf(t, c, delegate)
 		target := w.people[seed.RoleViewer]
-		admin := c.Role.Query().Where(role.Name(seed.RoleAdmin), role.OrganizationIDIsNil()).OnlyX(ctx)
+		admin := c.Role.Query().Where(role.Name(seed.RoleAdmin), role.OrganizationID(uuid.Nil)).OnlyX(ctx)
 		assign := func(r *ent.Role) error {
 			return write(ctx, c, func(tx *ent.Tx) error {
 				return tx.UserRole.Create().SetOrganizationID(w.a.ID).SetUserID(target.ID).SetRoleID(r.ID).Exec(ctx)

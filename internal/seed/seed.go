@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/uuid"
+
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/permission"
 	"github.com/worksynapse/worksynapse/ent/role"
@@ -70,9 +72,9 @@ func ensurePermissions(ctx context.Context, tx *ent.Tx, res *Result) (map[permKe
 }
 
 func ensureRole(ctx context.Context, tx *ent.Tx, name string, perms map[permKey]*ent.Permission, res *Result) error {
-	r, err := tx.Role.Query().Where(role.NameEQ(name), role.OrganizationIDIsNil()).Only(ctx)
+	r, err := tx.Role.Query().Where(role.NameEQ(name), role.OrganizationID(uuid.Nil)).Only(ctx)
 	if ent.IsNotFound(err) {
-		r, err = tx.Role.Create().SetName(name).SetIsSystem(true).
+		r, err = tx.Role.Create().SetOrganizationID(uuid.Nil).SetName(name).SetIsSystem(true).
 			SetDescription(RoleDescriptions[name]).Save(ctx)
 		res.Roles++
 	}

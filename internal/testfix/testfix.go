@@ -98,7 +98,7 @@ func Grant(t testing.TB, client *ent.Client, org *ent.Organization, user *ent.Us
 	sys := System()
 	Tx(t, sys, client, func(tx *ent.Tx) error {
 		for _, name := range roles {
-			r, err := tx.Role.Query().Where(role.Name(name), role.OrganizationIDIsNil()).Only(sys)
+			r, err := tx.Role.Query().Where(role.Name(name), role.OrganizationID(uuid.Nil)).Only(sys)
 			if err != nil {
 				return fmt.Errorf("role %s (did Seed run?): %w", name, err)
 			}

@@ -16,6 +16,8 @@ type Constraints struct {
 	Minimum   *float64 `json:"minimum,omitempty"`
 	Maximum   *float64 `json:"maximum,omitempty"`
 	Example   any      `json:"example,omitempty"`
+	// NilIsNull: see NilIsNull.
+	NilIsNull bool `json:"nil_is_null,omitempty"`
 }
 
 // Name implements ent's schema.Annotation.
@@ -41,6 +43,14 @@ func Range(lo, hi float64) Constraints { return Constraints{Minimum: &lo, Maximu
 
 // Min bounds a number from below (pairs with ent's Min/NonNegative).
 func Min(lo float64) Constraints { return Constraints{Minimum: &lo} }
+
+// NilIsNull marks a UUID column that is NOT NULL in the database and holds
+// the nil UUID (00000000-0000-0000-0000-000000000000) for "none", so that
+// an index leading on it finds every row: the organization_id of the audit
+// logs and roles, which rows outside any organization (a failed login, a
+// system role) also have. The contract shows the nil UUID as null, as it
+// did when the column was nullable.
+func NilIsNull() Constraints { return Constraints{NilIsNull: true} }
 
 // Merge implements ent's schema.Merger, so one field can carry several
 // constraints (e.g. NotEmpty and Format); a later value wins per keyword.
@@ -74,5 +84,6 @@ func (c Constraints) Merge(other schema.Annotation) schema.Annotation {
 	if o.Example != nil {
 		c.Example = o.Example
 	}
+	c.NilIsNull = c.NilIsNull || o.NilIsNull
 	return c
 }
