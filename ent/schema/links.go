@@ -128,7 +128,10 @@ func (l linkTable) inverse(edgeName string) ent.Hook {
 //
 // The rows are written with plain SQL, through the mutation's transaction:
 // the schema must compile before the code generated from it exists, and
-// "$n" placeholders read the same on PostgreSQL and SQLite.
+// "$n" placeholders read the same on PostgreSQL and SQLite. Two limits,
+// neither used today: a create's audit row is written after the hook and
+// so lacks the "+edge" value, and CreateBulk inserts its rows only after
+// every builder's hooks ran, so links cannot be added in a bulk create.
 func linkHook(edgeName string, l linkTable) ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

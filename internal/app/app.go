@@ -313,6 +313,14 @@ func (a *App) partitionsProbe() api.Probe {
 				return fmt.Errorf("%s has partitions only until %s: run the partitions.maintain job", table, until.Format(time.DateOnly))
 			}
 		}
+		ids, ok, err := partition.BlocksAheadOf(ctx, a.DB.SQL)
+		if err != nil {
+			a.Log.WarnContext(ctx, "partition check failed", "table", partition.BlockTable, "error", err)
+			return errors.New("partition state unknown")
+		}
+		if ok && ids < partition.BlocksAhead/2*partition.BlockSize {
+			return fmt.Errorf("%s has partitions for only %d more events: run the partitions.maintain job", partition.BlockTable, ids)
+		}
 		return nil
 	}}
 }

@@ -197,7 +197,7 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 		},
 	}, {
 		Kind:        "partitions.maintain",
-		Description: "Create the partitions of the coming months and drop whole months past audit.*_retention_months (sealed and exported first), ledger.call_retention_months and worktracking.raw_retention_months (PostgreSQL only)",
+		Description: "Create the partitions of the coming months (and the stream's coming blocks of ids) and drop whole months past audit.*_retention_months (sealed and exported first), ledger.call_retention_months and worktracking.raw_retention_months (PostgreSQL only)",
 		Every:       j.PartitionMaintenanceInterval,
 		Run: func(ctx context.Context, _ jobs.Params) error {
 			if a.DB.Dialect != dialect.Postgres {
@@ -217,10 +217,10 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 		},
 	}, {
 		Kind:        "stream.prune",
-		Description: "Remove real-time stream events older than stream.retention and expired stream tickets",
+		Description: "Remove real-time stream events older than stream.retention (on PostgreSQL a block of ids at a time, once all its events are older) and expired stream tickets",
 		Every:       j.StreamPruneInterval,
 		Run: func(ctx context.Context, _ jobs.Params) error {
-			_, err := stream.PruneEvents(ctx, a.DB.Ent, time.Now().Add(-a.Config.Stream.Retention))
+			_, err := stream.PruneEvents(ctx, a.DB, time.Now().Add(-a.Config.Stream.Retention))
 			return err
 		},
 	}}, nil

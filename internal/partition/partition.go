@@ -236,7 +236,7 @@ func create(ctx context.Context, tx *sql.Tx, table, name string, from, to uuid.U
 	return nil
 }
 
-// EnsureAll runs Ensure on every partitioned table.
+// EnsureAll runs Ensure on every partitioned table, and EnsureBlocks.
 func EnsureAll(ctx context.Context, db Beginner, now time.Time) ([]string, error) {
 	var all []string
 	for _, t := range Tables {
@@ -246,7 +246,8 @@ func EnsureAll(ctx context.Context, db Beginner, now time.Time) ([]string, error
 		}
 		all = append(all, created...)
 	}
-	return all, nil
+	created, err := EnsureBlocks(ctx, db)
+	return append(all, created...), err
 }
 
 // Expired returns the partitions of table whose every row was created
