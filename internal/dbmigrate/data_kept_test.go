@@ -1,8 +1,13 @@
 package dbmigrate_test
 
+// Migrations that reshape tables holding data are tested here on data
+// stored before them.
+
 import (
+	"database/sql"
 	"testing"
 
+	"ariga.io/atlas/sql/migrate"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
@@ -23,20 +28,7 @@ func TestLinkMigrationKeepsLinks(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	sqlDB, u := emptyDB(t)
-	files := embeddedFiles(t)
-	before := map[string]string{}
-	for _, f := range files {
-		if f.Name() == linkMigration {
-			break
-		}
-		before[f.Name()] = string(f.Bytes())
-	}
-	if len(before) == len(files) {
-		t.Fatalf("%s is not in the migration directory", linkMigration)
-	}
-	if _, err := dbmigrate.ApplyDir(ctx, sqlDB, memDir(t, before), dbmigrate.ApplyOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	files := applyUntil(t, sqlDB, linkMigration)
 
 	// The tables the links point into are unchanged by the migration, so
 	// today's client can write them.
@@ -72,13 +64,7 @@ func TestLinkMigrationKeepsLinks(t *testing.T) {
 		}
 	}
 
-	all := map[string]string{}
-	for _, f := range files {
-		all[f.Name()] = string(f.Bytes())
-	}
-	if _, err := dbmigrate.ApplyDir(ctx, sqlDB, memDir(t, all), dbmigrate.ApplyOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	applyAll(t, sqlDB, files)
 	check := func(name string, linkOrg, id uuid.UUID) {
 		t.Helper()
 		if linkOrg != org.ID || id.Version() != 7 {
@@ -94,5 +80,73 @@ func TestLinkMigrationKeepsLinks(t *testing.T) {
 	if tl.TaskID != task || tl.LabelID != label || nt.NoteID != note || nt.NoteTagDefinitionID != tag ||
 		tb.AgentID != ag || tb.AgentToolID != tool {
 		t.Errorf("links changed ends: %+v %+v %+v", tl, nt, tb)
+	}
+}
+
+// applyUntil applies the embedded migrations before the file named stop
+// and returns them all.
+func applyUntil(t *testing.T, db *sql.DB, stop string) []migrate.File {
+	t.Helper()
+	files := embeddedFiles(t)
+	before := map[string]string{}
+	for _, f := range files {
+		if f.Name() == stop {
+			break
+		}
+		before[f.Name()] = string(f.Bytes())
+	}
+	if len(before) == len(files) {
+		t.Fatalf("%s is not in the migration directory", stop)
+	}
+	if _, err := dbmigrate.ApplyDir(t.Context(), db, memDir(t, before), dbmigrate.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// applyAll applies the rest of files.
+func applyAll(t *testing.T, db *sql.DB, files []migrate.File) {
+	t.Helper()
+	all := map[string]string{}
+	for _, f := range files {
+		all[f.Name()] = string(f.Bytes())
+	}
+	if _, err := dbmigrate.ApplyDir(t.Context(), db, memDir(t, all), dbmigrate.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStreamEventMigrationKeepsIDs: the events stored before stream_events
+// was partitioned stay, in the legacy partition, and the next event id
+// follows the last one handed out, so clients resume where they were.
+func TestStreamEventMigrationKeepsIDs(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db, _ := emptyDB(t)
+	files := applyUntil(t, db, "20261207223000_partition_stream_events.sql")
+	insert := func() int64 {
+		t.Helper()
+		var id int64
+		if err := db.QueryRowContext(ctx, `INSERT INTO stream_events (created_at, organization_id, type, payload)
+			VALUES (now(), $1, 'test', '{}') RETURNING id`, uuid.New()).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	var last int64
+	for range 3 {
+		last = insert()
+	}
+	// An id handed out to a transaction that rolled back is not reused.
+	if _, err := db.ExecContext(ctx, `SELECT nextval(pg_get_serial_sequence('stream_events', 'id'))`); err != nil {
+		t.Fatal(err)
+	}
+	applyAll(t, db, files)
+	if next := insert(); next != last+2 {
+		t.Errorf("first id after the migration = %d, want %d", next, last+2)
+	}
+	var legacy int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM stream_events_legacy`).Scan(&legacy); err != nil || legacy != 4 {
+		t.Errorf("legacy partition holds %d events (%v), want the 3 old ones and the new one", legacy, err)
 	}
 }
