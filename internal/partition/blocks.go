@@ -32,8 +32,9 @@ const BlockSize int64 = 1 << 16
 
 // BlocksAhead is how many blocks past the one the sequence is in exist in
 // advance: an event whose id has no block cannot be stored, so this is
-// how many events (about a million) may be written before the
-// maintenance job (or a process start) must run again.
+// how many events (about a million) may be written before the hourly
+// stream.prune job, partitions.maintain or a process start must run
+// again.
 const BlocksAhead = 16
 
 // Block is one partition of BlockTable: ids From <= id < To.

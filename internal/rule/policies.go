@@ -226,6 +226,18 @@ func RolePolicy() ent.Policy {
 	})
 	return privacy.Policy{
 		Query:    privacy.QueryPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), visible, privacy.AlwaysAllowRule()},
-		Mutation: privacy.MutationPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), Require("role")},
+		Mutation: privacy.MutationPolicy{DenyIfNoViewer(), AllowIfSystem(), denySystemRoleCreate(), AllowIfSuperuser(), Require("role")},
 	}
+}
+
+// denySystemRoleCreate keeps the system roles to seeding: a role created
+// with the nil organization would be one (visible to every tenant), so
+// only system code may, whoever the viewer is.
+func denySystemRoleCreate() privacy.MutationRule {
+	return privacy.RoleMutationRuleFunc(func(ctx context.Context, m *ent.RoleMutation) error {
+		if org, ok := m.OrganizationID(); ok && m.Op().Is(ent.OpCreate) && org == uuid.Nil {
+			return privacy.Denyf("rule: a role of no organization is a system role, which only seeding creates")
+		}
+		return privacy.Skip
+	})
 }

@@ -439,6 +439,17 @@ func TestNoPrivilegeEscalationThroughRoles(t *testing.T) {
 		if err := assign(bRole); !errors.Is(err, privacy.Deny) {
 			t.Errorf("assigning another organization's role: want deny, got %v", err)
 		}
+		// A role of the nil organization would be a system role, seen by
+		// every tenant: nobody but seeding creates one, SUPER_ADMIN included.
+		root := testfix.Superuser(testfix.User(t, c, "root"))
+		for who, vctx := range map[string]context.Context{"a delegate": ctx, "SUPER_ADMIN": root} {
+			err := write(vctx, c, func(tx *ent.Tx) error {
+				return tx.Role.Create().SetOrganizationID(uuid.Nil).SetName("SNEAKY").Exec(vctx)
+			})
+			if !errors.Is(err, privacy.Deny) {
+				t.Errorf("%s creating a role of no organization: want deny, got %v", who, err)
+			}
+		}
 	})
 }
 

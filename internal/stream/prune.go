@@ -35,6 +35,12 @@ func PruneEvents(ctx context.Context, db *database.DB, olderThan time.Time) (int
 
 func pruneEvents(ctx context.Context, db *database.DB, olderThan time.Time) (int, error) {
 	if db.Dialect == dialect.Postgres {
+		// The blocks ahead are topped up here too: this job runs hourly,
+		// partitions.maintain only every few hours, and a busy stream
+		// uses ids faster than the logs use months.
+		if _, err := partition.EnsureBlocks(ctx, db.SQL); err != nil {
+			return 0, err
+		}
 		n, err := partition.DropExpiredBlocks(ctx, db.SQL, olderThan)
 		return int(n), err
 	}
