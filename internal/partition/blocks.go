@@ -1,9 +1,9 @@
 package partition
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -49,31 +49,17 @@ var blockBound = regexp.MustCompile(`^FOR VALUES FROM \((MINVALUE|'?-?[0-9]+'?)\
 
 // ListBlocks returns the partitions of BlockTable in id order.
 func ListBlocks(ctx context.Context, q Execer) ([]Block, error) {
-	rows, err := q.QueryContext(ctx, `
-		SELECT c.relname, pg_get_expr(c.relpartbound, c.oid)
-		FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-		WHERE i.inhparent = to_regclass($1)`, pq.QuoteIdentifier(BlockTable))
-	if err != nil {
-		return nil, fmt.Errorf("partition: list blocks: %w", err)
-	}
-	defer rows.Close()
 	var out []Block
-	for rows.Next() {
-		var name, bound string
-		if err := rows.Scan(&name, &bound); err != nil {
-			return nil, fmt.Errorf("partition: list blocks: %w", err)
-		}
+	err := eachPartition(ctx, q, BlockTable, func(name, bound string) error {
 		m := blockBound.FindStringSubmatch(bound)
 		if m == nil {
-			return nil, fmt.Errorf("partition: %s: unexpected bound %q (not a range on a bigint)", name, bound)
+			return fmt.Errorf("partition: %s: unexpected bound %q (not a range on a bigint)", name, bound)
 		}
 		out = append(out, Block{Name: name, From: boundValue(m[1], math.MinInt64), To: boundValue(m[2], math.MaxInt64)})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("partition: list blocks: %w", err)
-	}
-	slices.SortFunc(out, func(a, b Block) int { return compareInt64(a.From, b.From) })
-	return out, nil
+		return nil
+	})
+	slices.SortFunc(out, func(a, b Block) int { return cmp.Compare(a.From, b.From) })
+	return out, err
 }
 
 // boundValue is a parsed bound; unbounded (MINVALUE/MAXVALUE) gives def.
@@ -92,30 +78,16 @@ func trimQuotes(s string) string {
 	return s
 }
 
-func compareInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // lastEventID is the sequence's position: the last id handed out (0
 // before the first event).
 func lastEventID(ctx context.Context, q Execer) (int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence($1, 'id')::regclass), 0)`,
-		pq.QuoteIdentifier(BlockTable))
+	var last int64
+	err := scanRow(ctx, q, `SELECT COALESCE(pg_sequence_last_value(pg_get_serial_sequence($1, 'id')::regclass), 0)`,
+		[]any{pq.QuoteIdentifier(BlockTable)}, &last)
 	if err != nil {
 		return 0, fmt.Errorf("partition: stream event sequence: %w", err)
 	}
-	defer rows.Close()
-	var last int64
-	if rows.Next() {
-		err = rows.Scan(&last)
-	}
-	return last, errors.Join(err, rows.Err())
+	return last, nil
 }
 
 // blockEnd is the end of the block holding id: the next multiple of
@@ -213,28 +185,20 @@ func DropExpiredBlocks(ctx context.Context, db Beginner, olderThan time.Time) (d
 
 // newestEventID is the id of the newest stored event (0 for none).
 func newestEventID(ctx context.Context, q Execer) (int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT COALESCE(max(id), 0) FROM `+pq.QuoteIdentifier(BlockTable))
-	if err != nil {
+	var id int64
+	if err := scanRow(ctx, q, `SELECT COALESCE(max(id), 0) FROM `+pq.QuoteIdentifier(BlockTable), nil, &id); err != nil {
 		return 0, fmt.Errorf("partition: newest stream event: %w", err)
 	}
-	defer rows.Close()
-	var id int64
-	if rows.Next() {
-		err = rows.Scan(&id)
-	}
-	return id, errors.Join(err, rows.Err())
+	return id, nil
 }
 
 // blockExpired counts b's events and reports whether none was created at
 // or after olderThan.
 func blockExpired(ctx context.Context, q Execer, b Block, olderThan time.Time) (n int64, expired bool, err error) {
-	rows, err := q.QueryContext(ctx, `SELECT count(*), COALESCE(max(created_at) < $1, true) FROM `+pq.QuoteIdentifier(b.Name), olderThan)
+	err = scanRow(ctx, q, `SELECT count(*), COALESCE(max(created_at) < $1, true) FROM `+pq.QuoteIdentifier(b.Name),
+		[]any{olderThan}, &n, &expired)
 	if err != nil {
 		return 0, false, fmt.Errorf("partition: age of %s: %w", b.Name, err)
 	}
-	defer rows.Close()
-	if rows.Next() {
-		err = rows.Scan(&n, &expired)
-	}
-	return n, expired, errors.Join(err, rows.Err())
+	return n, expired, nil
 }

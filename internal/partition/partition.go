@@ -90,17 +90,27 @@ func TimeOf(id uuid.UUID) time.Time {
 // IsPartitioned reports whether table (in the current schema) is a
 // partitioned table.
 func IsPartitioned(ctx context.Context, q Execer, table string) (bool, error) {
-	rows, err := q.QueryContext(ctx,
-		`SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass($1))`, pq.QuoteIdentifier(table))
+	var ok bool
+	err := scanRow(ctx, q, `SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass($1))`,
+		[]any{pq.QuoteIdentifier(table)}, &ok)
 	if err != nil {
 		return false, fmt.Errorf("partition: is %s partitioned: %w", table, err)
 	}
-	defer rows.Close()
-	var ok bool
-	if rows.Next() {
-		err = rows.Scan(&ok)
+	return ok, nil
+}
+
+// scanRow scans the one row query returns into dest (Execer has no
+// QueryRowContext: an ent transaction is one too).
+func scanRow(ctx context.Context, q Execer, query string, args []any, dest ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
 	}
-	return ok, errors.Join(err, rows.Err())
+	defer rows.Close()
+	if !rows.Next() {
+		return errors.Join(rows.Err(), sql.ErrNoRows)
+	}
+	return errors.Join(rows.Scan(dest...), rows.Err())
 }
 
 // rangeBound parses pg_get_expr of a partition's bound.
@@ -108,31 +118,40 @@ var rangeBound = regexp.MustCompile(`^FOR VALUES FROM \((MINVALUE|'[0-9a-f-]{36}
 
 // List returns the partitions of table in id order.
 func List(ctx context.Context, q Execer, table string) ([]Partition, error) {
+	var out []Partition
+	err := eachPartition(ctx, q, table, func(name, bound string) error {
+		p, err := parse(name, bound)
+		out = append(out, p)
+		return err
+	})
+	sortByFrom(out)
+	return out, err
+}
+
+// eachPartition calls fn with the name and bound (pg_get_expr of its
+// relpartbound) of every partition of table.
+func eachPartition(ctx context.Context, q Execer, table string, fn func(name, bound string) error) error {
 	rows, err := q.QueryContext(ctx, `
 		SELECT c.relname, pg_get_expr(c.relpartbound, c.oid)
 		FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 		WHERE i.inhparent = to_regclass($1)`, pq.QuoteIdentifier(table))
 	if err != nil {
-		return nil, fmt.Errorf("partition: list partitions of %s: %w", table, err)
+		return fmt.Errorf("partition: list partitions of %s: %w", table, err)
 	}
 	defer rows.Close()
-	var out []Partition
 	for rows.Next() {
 		var name, bound string
 		if err := rows.Scan(&name, &bound); err != nil {
-			return nil, fmt.Errorf("partition: list partitions of %s: %w", table, err)
+			return fmt.Errorf("partition: list partitions of %s: %w", table, err)
 		}
-		p, err := parse(name, bound)
-		if err != nil {
-			return nil, err
+		if err := fn(name, bound); err != nil {
+			return err
 		}
-		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("partition: list partitions of %s: %w", table, err)
+		return fmt.Errorf("partition: list partitions of %s: %w", table, err)
 	}
-	sortByFrom(out)
-	return out, nil
+	return nil
 }
 
 func parse(name, bound string) (Partition, error) {
