@@ -93,6 +93,9 @@ func (l linkMixin) Edges() []ent.Edge {
 	}
 }
 
+// linkTable is one link table: its name and the columns of its two ends.
+type linkTable struct{ table, from, to string }
+
 // annotations of the link table's edge schema: its name and no API of its
 // own. (A link has an id of its own rather than the pair of its ends as
 // primary key because entoas cannot describe an entity without an id; ent
@@ -197,9 +200,6 @@ func parentOrganization(ctx context.Context, m ent.Mutation) (uuid.UUID, error) 
 	}
 	return org, nil
 }
-
-// linkTable is one link table: its name and the columns of its two ends.
-type linkTable struct{ table, from, to string }
 
 // apply writes ch for parent in the mutation's transaction. Adding a link
 // that exists does nothing, as it does through ent.
