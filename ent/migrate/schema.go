@@ -43,6 +43,11 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
+				Name:    "activitylog_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ActivityLogsColumns[1]},
+			},
+			{
 				Name:    "activitylog_resource_type_resource_id_id",
 				Unique:  false,
 				Columns: []*schema.Column{ActivityLogsColumns[8], ActivityLogsColumns[9], ActivityLogsColumns[0]},
@@ -56,11 +61,6 @@ var (
 				Name:    "activitylog_actor_user_id_id",
 				Unique:  false,
 				Columns: []*schema.Column{ActivityLogsColumns[4], ActivityLogsColumns[0]},
-			},
-			{
-				Name:    "activitylog_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{ActivityLogsColumns[1]},
 			},
 			{
 				Name:    "activitylog_project_id_id",
@@ -1417,14 +1417,14 @@ var (
 		PrimaryKey: []*schema.Column{LoginHistoriesColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "loginhistory_user_id_id",
-				Unique:  false,
-				Columns: []*schema.Column{LoginHistoriesColumns[2], LoginHistoriesColumns[0]},
-			},
-			{
 				Name:    "loginhistory_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{LoginHistoriesColumns[1]},
+			},
+			{
+				Name:    "loginhistory_user_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{LoginHistoriesColumns[2], LoginHistoriesColumns[0]},
 			},
 		},
 	}
@@ -2722,6 +2722,11 @@ var (
 		PrimaryKey: []*schema.Column{SecurityAuditLogsColumns[0]},
 		Indexes: []*schema.Index{
 			{
+				Name:    "securityauditlog_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SecurityAuditLogsColumns[1]},
+			},
+			{
 				Name:    "securityauditlog_organization_id_id",
 				Unique:  false,
 				Columns: []*schema.Column{SecurityAuditLogsColumns[2], SecurityAuditLogsColumns[0]},
@@ -2735,11 +2740,6 @@ var (
 				Name:    "securityauditlog_event_type_id",
 				Unique:  false,
 				Columns: []*schema.Column{SecurityAuditLogsColumns[3], SecurityAuditLogsColumns[0]},
-			},
-			{
-				Name:    "securityauditlog_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{SecurityAuditLogsColumns[1]},
 			},
 		},
 	}

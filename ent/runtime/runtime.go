@@ -94,31 +94,31 @@ func init() {
 	activitylogFields := schema.ActivityLog{}.Fields()
 	_ = activitylogFields
 	// activitylogDescCreatedAt is the schema descriptor for created_at field.
-	activitylogDescCreatedAt := activitylogFields[0].Descriptor()
+	activitylogDescCreatedAt := activitylogMixinFields0[1].Descriptor()
 	// activitylog.DefaultCreatedAt holds the default value on creation for the created_at field.
 	activitylog.DefaultCreatedAt = activitylogDescCreatedAt.Default.(func() time.Time)
 	// activitylogDescOrganizationID is the schema descriptor for organization_id field.
-	activitylogDescOrganizationID := activitylogFields[1].Descriptor()
+	activitylogDescOrganizationID := activitylogFields[0].Descriptor()
 	// activitylog.DefaultOrganizationID holds the default value on creation for the organization_id field.
 	activitylog.DefaultOrganizationID = activitylogDescOrganizationID.Default.(func() uuid.UUID)
 	// activitylogDescAction is the schema descriptor for action field.
-	activitylogDescAction := activitylogFields[6].Descriptor()
+	activitylogDescAction := activitylogFields[5].Descriptor()
 	// activitylog.ActionValidator is a validator for the "action" field. It is called by the builders before save.
 	activitylog.ActionValidator = activitylogDescAction.Validators[0].(func(string) error)
 	// activitylogDescResourceType is the schema descriptor for resource_type field.
-	activitylogDescResourceType := activitylogFields[7].Descriptor()
+	activitylogDescResourceType := activitylogFields[6].Descriptor()
 	// activitylog.ResourceTypeValidator is a validator for the "resource_type" field. It is called by the builders before save.
 	activitylog.ResourceTypeValidator = activitylogDescResourceType.Validators[0].(func(string) error)
 	// activitylogDescIP is the schema descriptor for ip field.
-	activitylogDescIP := activitylogFields[11].Descriptor()
+	activitylogDescIP := activitylogFields[10].Descriptor()
 	// activitylog.IPValidator is a validator for the "ip" field. It is called by the builders before save.
 	activitylog.IPValidator = activitylogDescIP.Validators[0].(func(string) error)
 	// activitylogDescUserAgent is the schema descriptor for user_agent field.
-	activitylogDescUserAgent := activitylogFields[12].Descriptor()
+	activitylogDescUserAgent := activitylogFields[11].Descriptor()
 	// activitylog.UserAgentValidator is a validator for the "user_agent" field. It is called by the builders before save.
 	activitylog.UserAgentValidator = activitylogDescUserAgent.Validators[0].(func(string) error)
 	// activitylogDescRequestID is the schema descriptor for request_id field.
-	activitylogDescRequestID := activitylogFields[13].Descriptor()
+	activitylogDescRequestID := activitylogFields[12].Descriptor()
 	// activitylog.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
 	activitylog.RequestIDValidator = activitylogDescRequestID.Validators[0].(func(string) error)
 	// activitylogDescID is the schema descriptor for id field.
@@ -407,14 +407,16 @@ func init() {
 	}
 	agentconfigversionMixinFields0 := agentconfigversionMixin[0].Fields()
 	_ = agentconfigversionMixinFields0
+	agentconfigversionMixinFields2 := agentconfigversionMixin[2].Fields()
+	_ = agentconfigversionMixinFields2
 	agentconfigversionFields := schema.AgentConfigVersion{}.Fields()
 	_ = agentconfigversionFields
 	// agentconfigversionDescCreatedAt is the schema descriptor for created_at field.
-	agentconfigversionDescCreatedAt := agentconfigversionFields[0].Descriptor()
+	agentconfigversionDescCreatedAt := agentconfigversionMixinFields2[0].Descriptor()
 	// agentconfigversion.DefaultCreatedAt holds the default value on creation for the created_at field.
 	agentconfigversion.DefaultCreatedAt = agentconfigversionDescCreatedAt.Default.(func() time.Time)
 	// agentconfigversionDescVersion is the schema descriptor for version field.
-	agentconfigversionDescVersion := agentconfigversionFields[2].Descriptor()
+	agentconfigversionDescVersion := agentconfigversionMixinFields2[2].Descriptor()
 	// agentconfigversion.VersionValidator is a validator for the "version" field. It is called by the builders before save.
 	agentconfigversion.VersionValidator = agentconfigversionDescVersion.Validators[0].(func(int) error)
 	// agentconfigversionDescID is the schema descriptor for id field.
@@ -1582,27 +1584,27 @@ func init() {
 	loginhistoryFields := schema.LoginHistory{}.Fields()
 	_ = loginhistoryFields
 	// loginhistoryDescCreatedAt is the schema descriptor for created_at field.
-	loginhistoryDescCreatedAt := loginhistoryFields[0].Descriptor()
+	loginhistoryDescCreatedAt := loginhistoryMixinFields0[1].Descriptor()
 	// loginhistory.DefaultCreatedAt holds the default value on creation for the created_at field.
 	loginhistory.DefaultCreatedAt = loginhistoryDescCreatedAt.Default.(func() time.Time)
 	// loginhistoryDescIdentifier is the schema descriptor for identifier field.
-	loginhistoryDescIdentifier := loginhistoryFields[2].Descriptor()
+	loginhistoryDescIdentifier := loginhistoryFields[1].Descriptor()
 	// loginhistory.IdentifierValidator is a validator for the "identifier" field. It is called by the builders before save.
 	loginhistory.IdentifierValidator = loginhistoryDescIdentifier.Validators[0].(func(string) error)
 	// loginhistoryDescFailureReason is the schema descriptor for failure_reason field.
-	loginhistoryDescFailureReason := loginhistoryFields[4].Descriptor()
+	loginhistoryDescFailureReason := loginhistoryFields[3].Descriptor()
 	// loginhistory.FailureReasonValidator is a validator for the "failure_reason" field. It is called by the builders before save.
 	loginhistory.FailureReasonValidator = loginhistoryDescFailureReason.Validators[0].(func(string) error)
 	// loginhistoryDescMfaUsed is the schema descriptor for mfa_used field.
-	loginhistoryDescMfaUsed := loginhistoryFields[5].Descriptor()
+	loginhistoryDescMfaUsed := loginhistoryFields[4].Descriptor()
 	// loginhistory.DefaultMfaUsed holds the default value on creation for the mfa_used field.
 	loginhistory.DefaultMfaUsed = loginhistoryDescMfaUsed.Default.(bool)
 	// loginhistoryDescIP is the schema descriptor for ip field.
-	loginhistoryDescIP := loginhistoryFields[6].Descriptor()
+	loginhistoryDescIP := loginhistoryFields[5].Descriptor()
 	// loginhistory.IPValidator is a validator for the "ip" field. It is called by the builders before save.
 	loginhistory.IPValidator = loginhistoryDescIP.Validators[0].(func(string) error)
 	// loginhistoryDescUserAgent is the schema descriptor for user_agent field.
-	loginhistoryDescUserAgent := loginhistoryFields[7].Descriptor()
+	loginhistoryDescUserAgent := loginhistoryFields[6].Descriptor()
 	// loginhistory.UserAgentValidator is a validator for the "user_agent" field. It is called by the builders before save.
 	loginhistory.UserAgentValidator = loginhistoryDescUserAgent.Validators[0].(func(string) error)
 	// loginhistoryDescID is the schema descriptor for id field.
@@ -2409,18 +2411,20 @@ func init() {
 	}
 	noteversionMixinFields0 := noteversionMixin[0].Fields()
 	_ = noteversionMixinFields0
+	noteversionMixinFields2 := noteversionMixin[2].Fields()
+	_ = noteversionMixinFields2
 	noteversionFields := schema.NoteVersion{}.Fields()
 	_ = noteversionFields
 	// noteversionDescCreatedAt is the schema descriptor for created_at field.
-	noteversionDescCreatedAt := noteversionFields[0].Descriptor()
+	noteversionDescCreatedAt := noteversionMixinFields2[0].Descriptor()
 	// noteversion.DefaultCreatedAt holds the default value on creation for the created_at field.
 	noteversion.DefaultCreatedAt = noteversionDescCreatedAt.Default.(func() time.Time)
 	// noteversionDescVersion is the schema descriptor for version field.
-	noteversionDescVersion := noteversionFields[2].Descriptor()
+	noteversionDescVersion := noteversionMixinFields2[2].Descriptor()
 	// noteversion.VersionValidator is a validator for the "version" field. It is called by the builders before save.
 	noteversion.VersionValidator = noteversionDescVersion.Validators[0].(func(int) error)
 	// noteversionDescTitle is the schema descriptor for title field.
-	noteversionDescTitle := noteversionFields[3].Descriptor()
+	noteversionDescTitle := noteversionFields[0].Descriptor()
 	// noteversion.TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	noteversion.TitleValidator = func() func(string) error {
 		validators := noteversionDescTitle.Validators
@@ -2438,13 +2442,13 @@ func init() {
 		}
 	}()
 	// noteversionDescContent is the schema descriptor for content field.
-	noteversionDescContent := noteversionFields[4].Descriptor()
+	noteversionDescContent := noteversionFields[1].Descriptor()
 	// noteversion.DefaultContent holds the default value on creation for the content field.
 	noteversion.DefaultContent = noteversionDescContent.Default.(string)
 	// noteversion.ContentValidator is a validator for the "content" field. It is called by the builders before save.
 	noteversion.ContentValidator = noteversionDescContent.Validators[0].(func(string) error)
 	// noteversionDescSizeBytes is the schema descriptor for size_bytes field.
-	noteversionDescSizeBytes := noteversionFields[6].Descriptor()
+	noteversionDescSizeBytes := noteversionFields[3].Descriptor()
 	// noteversion.SizeBytesValidator is a validator for the "size_bytes" field. It is called by the builders before save.
 	noteversion.SizeBytesValidator = noteversionDescSizeBytes.Validators[0].(func(int) error)
 	// noteversionDescID is the schema descriptor for id field.
@@ -3040,27 +3044,27 @@ func init() {
 	securityauditlogFields := schema.SecurityAuditLog{}.Fields()
 	_ = securityauditlogFields
 	// securityauditlogDescCreatedAt is the schema descriptor for created_at field.
-	securityauditlogDescCreatedAt := securityauditlogFields[0].Descriptor()
+	securityauditlogDescCreatedAt := securityauditlogMixinFields0[1].Descriptor()
 	// securityauditlog.DefaultCreatedAt holds the default value on creation for the created_at field.
 	securityauditlog.DefaultCreatedAt = securityauditlogDescCreatedAt.Default.(func() time.Time)
 	// securityauditlogDescOrganizationID is the schema descriptor for organization_id field.
-	securityauditlogDescOrganizationID := securityauditlogFields[1].Descriptor()
+	securityauditlogDescOrganizationID := securityauditlogFields[0].Descriptor()
 	// securityauditlog.DefaultOrganizationID holds the default value on creation for the organization_id field.
 	securityauditlog.DefaultOrganizationID = securityauditlogDescOrganizationID.Default.(func() uuid.UUID)
 	// securityauditlogDescEventType is the schema descriptor for event_type field.
-	securityauditlogDescEventType := securityauditlogFields[2].Descriptor()
+	securityauditlogDescEventType := securityauditlogFields[1].Descriptor()
 	// securityauditlog.EventTypeValidator is a validator for the "event_type" field. It is called by the builders before save.
 	securityauditlog.EventTypeValidator = securityauditlogDescEventType.Validators[0].(func(string) error)
 	// securityauditlogDescIP is the schema descriptor for ip field.
-	securityauditlogDescIP := securityauditlogFields[6].Descriptor()
+	securityauditlogDescIP := securityauditlogFields[5].Descriptor()
 	// securityauditlog.IPValidator is a validator for the "ip" field. It is called by the builders before save.
 	securityauditlog.IPValidator = securityauditlogDescIP.Validators[0].(func(string) error)
 	// securityauditlogDescUserAgent is the schema descriptor for user_agent field.
-	securityauditlogDescUserAgent := securityauditlogFields[7].Descriptor()
+	securityauditlogDescUserAgent := securityauditlogFields[6].Descriptor()
 	// securityauditlog.UserAgentValidator is a validator for the "user_agent" field. It is called by the builders before save.
 	securityauditlog.UserAgentValidator = securityauditlogDescUserAgent.Validators[0].(func(string) error)
 	// securityauditlogDescRequestID is the schema descriptor for request_id field.
-	securityauditlogDescRequestID := securityauditlogFields[8].Descriptor()
+	securityauditlogDescRequestID := securityauditlogFields[7].Descriptor()
 	// securityauditlog.RequestIDValidator is a validator for the "request_id" field. It is called by the builders before save.
 	securityauditlog.RequestIDValidator = securityauditlogDescRequestID.Validators[0].(func(string) error)
 	// securityauditlogDescID is the schema descriptor for id field.

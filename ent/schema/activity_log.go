@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
@@ -26,12 +24,11 @@ import (
 type ActivityLog struct{ ent.Schema }
 
 // Mixin of the ActivityLog.
-func (ActivityLog) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (ActivityLog) Mixin() []ent.Mixin { return []ent.Mixin{AppendOnlyLogMixin{}} }
 
 // Fields of the ActivityLog.
 func (ActivityLog) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("created_at").Default(time.Now).Immutable(),
 		// The nil UUID for changes outside any organization (oasfield.NilIsNull),
 		// which is what a writer that names no organization gets.
 		field.UUID("organization_id", uuidType).Immutable().Default(noOrganization).Annotations(oasfield.NilIsNull()).
@@ -71,7 +68,6 @@ func (ActivityLog) Indexes() []ent.Index {
 		index.Fields("resource_type", "resource_id", "id"),
 		index.Fields("organization_id", "id"),
 		index.Fields("actor_user_id", "id"),
-		index.Fields("created_at"),
 		index.Fields("project_id", "id"),
 	}
 }

@@ -1,14 +1,11 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-	"entgo.io/ent/schema/index"
 
 	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/rule"
@@ -21,15 +18,14 @@ import (
 type AgentConfigVersion struct{ ent.Schema }
 
 // Mixin of the AgentConfigVersion.
-func (AgentConfigVersion) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TenantMixin{}} }
+func (AgentConfigVersion) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TenantMixin{}, VersionRowMixin{Of: "agent", OfType: Agent.Type,
+		NumberComment: "Configuration version number, 1 for the agent as created"}}
+}
 
 // Fields of the AgentConfigVersion.
 func (AgentConfigVersion) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("created_at").Default(time.Now).Immutable(),
-		field.UUID("agent_id", uuidType).Immutable(),
-		field.Int("version").Positive().Immutable().Annotations(oasfield.Min(1)).
-			Comment("Configuration version number, 1 for the agent as created"),
 		field.JSON("snapshot", map[string]any{}).Immutable().Annotations(jsonObject()).
 			Comment("The agent's configuration fields (and attached tool ids) as of this version"),
 		field.Strings("changed_fields").Optional().Immutable().
@@ -42,15 +38,7 @@ func (AgentConfigVersion) Fields() []ent.Field {
 // Edges of the AgentConfigVersion.
 func (AgentConfigVersion) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("agent", Agent.Type).Field("agent_id").Unique().Required().Immutable(),
 		edge.To("author", User.Type).Field("author_id").Unique().Immutable(),
-	}
-}
-
-// Indexes of the AgentConfigVersion.
-func (AgentConfigVersion) Indexes() []ent.Index {
-	return []ent.Index{
-		index.Fields("agent_id", "version").Unique(),
 	}
 }
 

@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -17,12 +15,11 @@ import (
 type LoginHistory struct{ ent.Schema }
 
 // Mixin of the LoginHistory.
-func (LoginHistory) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (LoginHistory) Mixin() []ent.Mixin { return []ent.Mixin{AppendOnlyLogMixin{}} }
 
 // Fields of the LoginHistory.
 func (LoginHistory) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("created_at").Default(time.Now).Immutable(),
 		field.UUID("user_id", uuidType).Optional().Nillable().Immutable(),
 		field.String("identifier").MaxLen(254).Immutable().Comment("Email or username as typed"),
 		field.Bool("success").Immutable(),
@@ -35,7 +32,7 @@ func (LoginHistory) Fields() []ent.Field {
 
 // Indexes of the LoginHistory.
 func (LoginHistory) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("user_id", "id"), index.Fields("created_at")}
+	return []ent.Index{index.Fields("user_id", "id")}
 }
 
 // Policy of the LoginHistory.

@@ -86,3 +86,54 @@ func (VersionMixin) Fields() []ent.Field {
 				"(the ETag, e.g. \"3\"), and a stale one is 412"),
 	}
 }
+
+// AppendOnlyLogMixin is what every log shares (ActivityLog,
+// SecurityAuditLog, LoginHistory): a time-ordered id and the instant the
+// row was written, indexed for time-range reads and exports. All their
+// fields are immutable, so a row is never updated; only retention removes
+// rows.
+type AppendOnlyLogMixin struct{ mixin.Schema }
+
+// Fields of the AppendOnlyLogMixin.
+func (AppendOnlyLogMixin) Fields() []ent.Field {
+	return append(IDMixin{}.Fields(), field.Time("created_at").Default(time.Now).Immutable())
+}
+
+// Indexes of the AppendOnlyLogMixin.
+func (AppendOnlyLogMixin) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("created_at")}
+}
+
+// VersionRowMixin is what every saved version of an entity shares
+// (AgentConfigVersion, NoteVersion): when it was saved, the entity it is a
+// version of, and its number, once per entity. A version is a snapshot:
+// every field is immutable.
+type VersionRowMixin struct {
+	mixin.Schema
+	// Of names the versioned entity ("note": column note_id, edge note)
+	// and OfType is its schema's Type method.
+	Of     string
+	OfType any
+	// NumberComment documents the version number in the contract.
+	NumberComment string
+}
+
+// Fields of the VersionRowMixin.
+func (v VersionRowMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.UUID(v.Of+"_id", uuidType).Immutable(),
+		field.Int("version").Min(1).Immutable().Annotations(oasfield.Min(1)).Comment(v.NumberComment),
+	}
+}
+
+// Edges of the VersionRowMixin.
+func (v VersionRowMixin) Edges() []ent.Edge {
+	return []ent.Edge{edge.To(v.Of, v.OfType).Field(v.Of + "_id").Unique().Required().Immutable()}
+}
+
+// Indexes of the VersionRowMixin: a number exists once per entity, and the
+// same index serves the history list.
+func (v VersionRowMixin) Indexes() []ent.Index {
+	return []ent.Index{index.Fields(v.Of+"_id", "version").Unique()}
+}

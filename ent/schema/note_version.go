@@ -1,14 +1,11 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-	"entgo.io/ent/schema/index"
 
 	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/rule"
@@ -19,15 +16,14 @@ import (
 type NoteVersion struct{ ent.Schema }
 
 // Mixin of the NoteVersion.
-func (NoteVersion) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TenantMixin{}} }
+func (NoteVersion) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TenantMixin{}, VersionRowMixin{Of: "note", OfType: Note.Type,
+		NumberComment: "The note's version number this snapshot was saved as"}}
+}
 
 // Fields of the NoteVersion.
 func (NoteVersion) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("created_at").Default(time.Now).Immutable(),
-		field.UUID("note_id", uuidType).Immutable(),
-		field.Int("version").Min(1).Immutable().Annotations(oasfield.Min(1)).
-			Comment("The note's version number this snapshot was saved as"),
 		field.String("title").MaxLen(255).NotEmpty().Immutable().Annotations(oasfield.NotEmpty()),
 		field.Text("content").MaxLen(500000).Default("").Immutable().Comment("Markdown"),
 		field.UUID("editor_id", uuidType).Immutable(),
@@ -39,16 +35,7 @@ func (NoteVersion) Fields() []ent.Field {
 // Edges of the NoteVersion.
 func (NoteVersion) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("note", Note.Type).Field("note_id").Unique().Required().Immutable(),
 		edge.To("editor", User.Type).Field("editor_id").Unique().Required().Immutable(),
-	}
-}
-
-// Indexes of the NoteVersion: a version number exists once per note, and
-// the same index serves the history list.
-func (NoteVersion) Indexes() []ent.Index {
-	return []ent.Index{
-		index.Fields("note_id", "version").Unique(),
 	}
 }
 

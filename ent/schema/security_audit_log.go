@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"time"
-
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -19,12 +17,11 @@ import (
 type SecurityAuditLog struct{ ent.Schema }
 
 // Mixin of the SecurityAuditLog.
-func (SecurityAuditLog) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (SecurityAuditLog) Mixin() []ent.Mixin { return []ent.Mixin{AppendOnlyLogMixin{}} }
 
 // Fields of the SecurityAuditLog.
 func (SecurityAuditLog) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("created_at").Default(time.Now).Immutable(),
 		// The nil UUID for events outside any organization (oasfield.NilIsNull),
 		// which is what a writer that names no organization gets.
 		field.UUID("organization_id", uuidType).Immutable().Default(noOrganization).Annotations(oasfield.NilIsNull()).
@@ -48,7 +45,6 @@ func (SecurityAuditLog) Indexes() []ent.Index {
 		index.Fields("organization_id", "id"),
 		index.Fields("user_id", "id"),
 		index.Fields("event_type", "id"),
-		index.Fields("created_at"),
 	}
 }
 
