@@ -205,16 +205,8 @@ func (l *linter) inspect(ctx context.Context) (*atlas.Realm, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dbmigrate: lint: inspect dev database: %w", err)
 	}
-	// Atlas's open-source diff refuses to compare a table with its
-	// partitioned successor (internal/partition); the analyzers judge the
-	// statements, which a partition key does not change.
 	for _, s := range r.Schemas {
-		for _, t := range s.Tables {
-			t.Attrs = slices.DeleteFunc(t.Attrs, func(a atlas.Attr) bool {
-				_, ok := a.(*postgres.Partition)
-				return ok
-			})
-		}
+		stripPartitions(s.Tables)
 	}
 	return r, nil
 }
@@ -248,7 +240,7 @@ func (l *linter) perStatement(ctx context.Context, f *sqlcheck.File, start *atla
 		if err := l.exec(ctx, f.File, s); err != nil {
 			return nil, err
 		}
-		next, err := l.inspect(ctx)
+		next, err := l.inspectAfter(ctx, s.Text, current)
 		if err != nil {
 			return nil, err
 		}
