@@ -18,8 +18,8 @@ func TestNamedTables(t *testing.T) {
 		`ALTER INDEX "task_project_id" RENAME TO "task_project"`: "tasks",
 		`ALTER INDEX tasks_pkey RENAME TO tasks_old_pkey`:        "tasks",
 		`CREATE TABLE "tasks_legacy" (LIKE "tasks")`:             "tasks_legacy",
-		`ALTER TABLE "Users" ADD COLUMN x int`:                    "",
-		`ALTER TABLE users ADD COLUMN x int`:                      "users",
+		`ALTER TABLE "Users" ADD COLUMN x int`:                   "",
+		`ALTER TABLE users ADD COLUMN x int`:                     "users",
 	} {
 		got := namedTables(stmt, s)
 		if want != "" && !slices.Contains(got, want) {
