@@ -3,7 +3,9 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -495,4 +497,47 @@ func wantLinkAudited(t *testing.T, db *database.DB, id uuid.UUID, key string, li
 		}
 	}
 	t.Errorf("no activity of %s records %s %s (%d rows)", id, key, linked, len(rows))
+}
+
+// TestConcurrentIdenticalLabelPutsChangeOnce: of simultaneous PUTs of the
+// same label on a task, one stores the link and writes the audit row; the
+// others find it done (each answers 204).
+func TestConcurrentIdenticalLabelPutsChangeOnce(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		b := newBoard(t, db)
+		tk := b.newTask(b.project, 1, task.StatusTodo, nil, nil)
+		var l idJSON
+		b.must(201, b.adminT, "POST", fmt.Sprintf("/projects/%s/labels", b.project.ID), map[string]string{"name": "race"}, &l)
+		on := fmt.Sprintf("/tasks/%s/labels/%s", tk.ID, l.ID)
+		statuses := make(chan int, 8)
+		var wg sync.WaitGroup
+		for range cap(statuses) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, _ := b.s.Do(t, "PUT", on, "", nil, http.Header{"Authorization": {"Bearer " + b.devT}})
+				statuses <- resp.StatusCode
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		for code := range statuses {
+			if code != http.StatusNoContent {
+				t.Errorf("concurrent PUT answered %d", code)
+			}
+		}
+		if n := db.Ent.TaskLabel.Query().Where(tasklabel.TaskID(tk.ID)).CountX(testfix.System()); n != 1 {
+			t.Errorf("%d link rows, want 1", n)
+		}
+		audited := 0
+		for _, row := range db.Ent.ActivityLog.Query().Where(activitylog.ResourceID(tk.ID)).AllX(testfix.System()) {
+			if _, ok := row.NewValues["+labels"]; ok {
+				audited++
+			}
+		}
+		if audited != 1 {
+			t.Errorf("%d audit rows record the label, want 1", audited)
+		}
+	})
 }

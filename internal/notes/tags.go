@@ -4,9 +4,11 @@ import (
 	"context"
 	"strings"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
@@ -93,7 +95,14 @@ func (s *Service) DeleteTag(ctx context.Context, id uuid.UUID) error {
 // written: tags are not content.
 func (s *Service) SetTag(ctx context.Context, noteID, tagID uuid.UUID, on bool) error {
 	return database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		n, err := tx.Note.Get(ctx, noteID)
+		// The note's row lock orders concurrent tag changes of the note:
+		// the second of two identical ones finds it done (SQLite runs one
+		// writer at a time).
+		q := tx.Note.Query().Where(note.ID(noteID))
+		if s.dialect == dialect.Postgres {
+			q = q.ForUpdate()
+		}
+		n, err := q.Only(ctx)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
@@ -92,11 +93,19 @@ func (s *Service) SetTaskLabel(ctx context.Context, taskID, labelID uuid.UUID, o
 		return problem.Validation("the label belongs to another project",
 			problem.FieldError{Field: "label_id", Message: "not a label of the task's project"})
 	}
-	has, err := s.client.Task.Query().Where(task.ID(taskID), task.HasLabelsWith(label.ID(labelID))).Exist(ctx)
-	if err != nil || has == on {
-		return err
-	}
 	_, err = database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
+		// The task's row lock orders concurrent label changes of the task,
+		// so of two identical PUTs one changes (and audits) and one finds
+		// it done (SQLite runs one writer at a time).
+		if s.dialect == dialect.Postgres {
+			if _, err := tx.Task.Query().Where(task.ID(taskID)).ForUpdate().OnlyID(ctx); err != nil {
+				return struct{}{}, err
+			}
+		}
+		has, err := tx.Task.Query().Where(task.ID(taskID), task.HasLabelsWith(label.ID(labelID))).Exist(ctx)
+		if err != nil || has == on {
+			return struct{}{}, err
+		}
 		u := tx.Task.UpdateOneID(taskID)
 		if on {
 			return struct{}{}, u.AddLabelIDs(labelID).Exec(ctx)
