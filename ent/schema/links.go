@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	gen "github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/privacy"
 )
 
 // The link tables of the many-to-many edges (a task's labels, a note's
@@ -93,8 +95,9 @@ func (l linkMixin) Edges() []ent.Edge {
 	}
 }
 
-// linkTable is one link table: its name and the columns of its two ends.
-type linkTable struct{ table, from, to string }
+// linkTable is one link table: its name, the columns of its two ends and
+// the table each points into.
+type linkTable struct{ table, from, fromTable, to, toTable string }
 
 // annotations of the link table's edge schema: its name and no API of its
 // own. (A link has an id of its own rather than the pair of its ends as
@@ -106,9 +109,11 @@ func (l linkTable) annotations() []schema.Annotation {
 
 // The link tables, with the columns of their two ends.
 var (
-	taskLabelLinks = linkTable{table: "task_labels", from: "task_id", to: "label_id"}
-	noteTagLinks   = linkTable{table: "note_tags", from: "note_id", to: "note_tag_definition_id"}
-	agentToolLinks = linkTable{table: "agent_tool_bindings", from: "agent_id", to: "agent_tool_id"}
+	taskLabelLinks = linkTable{table: "task_labels", from: "task_id", fromTable: "tasks", to: "label_id", toTable: "labels"}
+	noteTagLinks   = linkTable{table: "note_tags", from: "note_id", fromTable: "notes",
+		to: "note_tag_definition_id", toTable: "note_tag_definitions"}
+	agentToolLinks = linkTable{table: "agent_tool_bindings", from: "agent_id", fromTable: "agents",
+		to: "agent_tool_id", toTable: "agent_tools"}
 )
 
 // hook is the hook of the owner's side of the edge (Task.labels).
@@ -117,7 +122,7 @@ func (l linkTable) hook(edgeName string) ent.Hook { return linkHook(edgeName, l)
 // inverse is the hook of the inverse side (Label.tasks): the same rows
 // seen from the other end, in the same organization.
 func (l linkTable) inverse(edgeName string) ent.Hook {
-	return linkHook(edgeName, linkTable{table: l.table, from: l.to, to: l.from})
+	return linkHook(edgeName, linkTable{table: l.table, from: l.to, fromTable: l.toTable, to: l.from, toTable: l.fromTable})
 }
 
 // linkHook writes the link rows of a parent's edge (the parent's side of
@@ -219,6 +224,9 @@ func (l linkTable) apply(ctx context.Context, c *gen.Client, org, parent uuid.UU
 			return fmt.Errorf("links %s: remove: %w", l.table, err)
 		}
 	}
+	if err := l.sameOrganization(ctx, c, org, ch.added); err != nil {
+		return err
+	}
 	rows := make([]string, len(ch.added))
 	args := make([]any, 0, 2+2*len(ch.added))
 	args = append(args, parent, org)
@@ -230,6 +238,37 @@ func (l linkTable) apply(ctx context.Context, c *gen.Client, org, parent uuid.UU
 		strings.Join(rows, ", ") + " ON CONFLICT DO NOTHING"
 	if _, err := c.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("links %s: add: %w", l.table, err)
+	}
+	return nil
+}
+
+// sameOrganization refuses a link to a row of another organization: the
+// services check it first (and answer 404), this keeps any other path from
+// linking across tenants.
+func (l linkTable) sameOrganization(ctx context.Context, c *gen.Client, org uuid.UUID, ids []ent.Value) error {
+	args := []any{org}
+	seen := map[ent.Value]bool{}
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			args = append(args, id)
+		}
+	}
+	rows, err := c.QueryContext(ctx, "SELECT count(*) FROM "+l.toTable+" WHERE organization_id = $1 AND id IN ("+
+		placeholders(2, len(args)-1)+")", args...)
+	if err != nil {
+		return fmt.Errorf("links %s: organization of the linked rows: %w", l.table, err)
+	}
+	defer rows.Close()
+	var n int
+	if rows.Next() {
+		err = rows.Scan(&n)
+	}
+	if err = errors.Join(err, rows.Err()); err != nil {
+		return fmt.Errorf("links %s: organization of the linked rows: %w", l.table, err)
+	}
+	if n != len(args)-1 {
+		return fmt.Errorf("links %s: %w: a linked %s row is not of organization %s", l.table, privacy.Deny, l.toTable, org)
 	}
 	return nil
 }

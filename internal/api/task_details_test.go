@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/activitylog"
+	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/tasklabel"
 	"github.com/worksynapse/worksynapse/internal/database"
@@ -140,6 +142,21 @@ func TestLabels(t *testing.T) {
 		})
 		if err == nil || !strings.Contains(err.Error(), "one Task at a time") {
 			t.Errorf("bulk label add: %v", err)
+		}
+		// Nor does any path link a task to another organization's label,
+		// whatever its context: the link hook checks the tenant itself.
+		foreign := b.newProject("FX", testfix.Org(t, db.Ent, "Foreign").ID)
+		var alien *ent.Label
+		testfix.Tx(t, testfix.System(), db.Ent, func(tx *ent.Tx) (err error) {
+			alien, err = tx.Label.Create().SetOrganizationID(foreign.OrganizationID).SetProjectID(foreign.ID).
+				SetName("alien").Save(testfix.System())
+			return err
+		})
+		err = database.WithTx(testfix.System(), db.Ent, func(tx *ent.Tx) error {
+			return tx.Task.UpdateOneID(tk.ID).AddLabelIDs(alien.ID).Exec(testfix.System())
+		})
+		if !errors.Is(err, privacy.Deny) {
+			t.Errorf("linking another organization's label: want deny, got %v", err)
 		}
 		other := b.newTask(b.project, 2, task.StatusTodo, nil, nil)
 		var tagged pageJSON[idJSON]
@@ -516,8 +533,8 @@ func TestConcurrentIdenticalLabelPutsChangeOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				resp, _ := b.s.Do(t, "PUT", on, "", nil, http.Header{"Authorization": {"Bearer " + b.devT}})
-				statuses <- resp.StatusCode
+				code, _ := b.call(b.devT, "PUT", on, nil)
+				statuses <- code
 			}()
 		}
 		wg.Wait()

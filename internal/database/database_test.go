@@ -241,14 +241,7 @@ func TestPingAndClose(t *testing.T) {
 func TestSQLiteUpgradeKeepsLinks(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db, err := database.Open(ctx, database.Config{SQLitePath: filepath.Join(t.TempDir(), "ws.db"), MaxOpenConns: 1})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer db.Close()
-	if err := database.EnsureSQLiteSchema(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := newSQLiteSchema(t)
 	sys := testfix.System()
 	org := testfix.Org(t, db.Ent, "Acme")
 	owner := testfix.User(t, db.Ent, "owner")
@@ -294,14 +287,7 @@ func TestSQLiteUpgradeKeepsLinks(t *testing.T) {
 func TestSQLiteUpgradeGivesGlobalRowsTheNilOrganization(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db, err := database.Open(ctx, database.Config{SQLitePath: filepath.Join(t.TempDir(), "ws.db"), MaxOpenConns: 1})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer db.Close()
-	if err := database.EnsureSQLiteSchema(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := newSQLiteSchema(t)
 	var create string
 	if err := db.SQL.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = 'security_audit_logs'`).Scan(&create); err != nil {
 		t.Fatal(err)
@@ -326,4 +312,19 @@ func TestSQLiteUpgradeGivesGlobalRowsTheNilOrganization(t *testing.T) {
 	if err != nil || ev.OrganizationID != uuid.Nil {
 		t.Fatalf("event after the upgrade: %+v, %v; want organization %s", ev, err, uuid.Nil)
 	}
+}
+
+// newSQLiteSchema opens a new SQLite file with today's schema, to be
+// reshaped into an earlier version's by the upgrade tests.
+func newSQLiteSchema(t *testing.T) *database.DB {
+	t.Helper()
+	db, err := database.Open(t.Context(), database.Config{SQLitePath: filepath.Join(t.TempDir(), "ws.db"), MaxOpenConns: 1})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := database.EnsureSQLiteSchema(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
