@@ -21,8 +21,12 @@ import (
 // tables (and their indexes) they name.
 var tableStatement = regexp.MustCompile(`(?is)^\s*(ALTER\s+TABLE|CREATE\s+TABLE|DROP\s+TABLE|CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX|ALTER\s+INDEX)\b`)
 
-// dataStatement matches statements that change no schema object.
-var dataStatement = regexp.MustCompile(`(?is)^\s*(INSERT|UPDATE|DELETE|SET|SELECT)\b`)
+// dataStatement matches statements that change no schema object, but
+// for selectInto, which creates a table.
+var (
+	dataStatement = regexp.MustCompile(`(?is)^\s*(INSERT|UPDATE|DELETE|SET|SELECT)\b`)
+	selectInto    = regexp.MustCompile(`(?is)^\s*SELECT\b.*\bINTO\b`)
+)
 
 // identifier matches a quoted or bare SQL identifier.
 var identifier = regexp.MustCompile(`"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)`)
@@ -33,7 +37,7 @@ var identifier = regexp.MustCompile(`"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)`
 // again after anything else (a DO block, a type, a function).
 func (l *linter) inspectAfter(ctx context.Context, stmt string, current *atlas.Realm) (*atlas.Realm, error) {
 	switch {
-	case dataStatement.MatchString(stmt) && !strings.Contains(strings.ToUpper(stmt), " INTO "):
+	case dataStatement.MatchString(stmt) && !selectInto.MatchString(stmt):
 		return current, nil
 	case !tableStatement.MatchString(stmt) || len(current.Schemas) != 1:
 		return l.inspect(ctx)
