@@ -13,6 +13,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/testdb"
+	"github.com/worksynapse/worksynapse/internal/testserver"
 )
 
 // TestAuthenticationFailureOfTheDatabaseIs503 (issue 15 follow-up): when
@@ -25,7 +26,9 @@ import (
 func TestAuthenticationFailureOfTheDatabaseIs503(t *testing.T) {
 	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
-		w := newWorkspace(t, db, "alice")
+		// Without the session cache: this is about the session query
+		// failing, which a cached session would not run.
+		w := newWorkspaceEnv(t, db, testserver.Env{"WORKSYNAPSE_AUTH_SESSION_CACHE_TTL": "0"}, "alice")
 		var failing atomic.Bool
 		db.Ent.User.Intercept(ent.InterceptFunc(func(next ent.Querier) ent.Querier {
 			return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {

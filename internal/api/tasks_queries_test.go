@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/internal/database"
@@ -67,26 +69,40 @@ func TestTaskListQueriesDoNotGrowWithThePage(t *testing.T) {
 	})
 }
 
-// TestTaskReadIsTwoStatements: GET /tasks/{id} reads the session (with the
-// caller's memberships and permissions) and then the task with its
+// TestTaskReadIsOneStatement: GET /tasks/{id} reads the task with its
 // project's key in one statement, for a member whose role reads through
-// the project-visibility predicate too.
-func TestTaskReadIsTwoStatements(t *testing.T) {
+// the project-visibility predicate too. On PostgreSQL the session (with
+// the caller's memberships and permissions) comes from the replica's
+// session cache once warm; SQLite, which has no cache, reads it first.
+func TestTaskReadIsOneStatement(t *testing.T) {
 	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, raw *database.DB) {
 		db, counter := countProbes(raw)
 		w := newProjectWorld(t, db)
 		ids := seedReferencedTasks(w, 1)
 		for _, user := range []string{"alice", "bobby"} {
-			for range 2 { // the first call warms per-process caches
+			// The first call warms per-process caches. A busy machine may
+			// delay the session cache's beat past its live window, and
+			// then a request reads the session again: up to five tries
+			// for the one-statement read.
+			var stmts []string
+			for try := range 6 {
 				code, body := probeGET(w, counter, user, "/tasks/"+ids["parent"].String())
 				var got struct{ Key string }
 				if code != http.StatusOK || json.Unmarshal(body, &got) != nil || !strings.HasPrefix(got.Key, w.proj.Key+"-") {
 					t.Fatalf("GET task as %s: %d %.300s", user, code, body)
 				}
+				stmts = counter.Statements()
+				if try > 0 && (len(stmts) == 1 || raw.Dialect == dialect.SQLite) {
+					break
+				}
 			}
-			if n := len(counter.Statements()); n != 2 {
-				t.Errorf("GET /tasks/{id} as %s: %d statements, want 2:\n%s", user, n, strings.Join(counter.Statements(), "\n"))
+			want := 1
+			if raw.Dialect == dialect.SQLite {
+				want = 2
+			}
+			if len(stmts) != want {
+				t.Errorf("GET /tasks/{id} as %s: %d statements, want %d:\n%s", user, len(stmts), want, strings.Join(stmts, "\n"))
 			}
 		}
 		// The join keeps what the separate key read did: a task of a
@@ -96,6 +112,12 @@ func TestTaskReadIsTwoStatements(t *testing.T) {
 			t.Errorf("GET a task of a deleted project: %d %.200s", code, body)
 		}
 	})
+}
+
+// withoutSessionRead drops the authentication's session read, which the
+// session cache saves most of the time (PostgreSQL) but not every time.
+func withoutSessionRead(stmts []string) []string {
+	return slices.DeleteFunc(stmts, func(s string) bool { return strings.Contains(s, `JOIN "sessions"`) })
 }
 
 // countQueries lists the tasks matching query as user with pages of 10
@@ -110,7 +132,7 @@ func countQueries(t *testing.T, w *projectWorld, counter *testdb.QueryCounter, n
 		if code != http.StatusOK || json.Unmarshal(body, &page) != nil || len(page.Items) != limit {
 			t.Fatalf("%s: GET %s: %d, %d items: %.300s", name, path, code, len(page.Items), body)
 		}
-		counts[limit] = len(counter.Statements())
+		counts[limit] = len(withoutSessionRead(counter.Statements()))
 	}
 	if counts[10] != counts[50] || counts[10] == 0 {
 		t.Errorf("%s: %d statements for 10 tasks, %d for 50 (want equal); for 50:\n%s",

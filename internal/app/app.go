@@ -29,6 +29,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
 	"github.com/worksynapse/worksynapse/internal/server"
 	"github.com/worksynapse/worksynapse/internal/server/middleware"
+	"github.com/worksynapse/worksynapse/internal/sessioncache"
 	"github.com/worksynapse/worksynapse/internal/storage"
 	"github.com/worksynapse/worksynapse/internal/stream"
 )
@@ -61,6 +62,9 @@ type App struct {
 	ledger *ledger.Ledger
 	// Stream is the real-time stream's hub (built by Server).
 	Stream *stream.Hub
+	// Sessions is this replica's session snapshot cache (built by Server
+	// on PostgreSQL when auth.session_cache_ttl is set; nil otherwise).
+	Sessions *sessioncache.Replica
 	// DriftCheckEvery is how often /readyz re-inspects the live schema for
 	// drift (DefaultDriftCheckEvery when zero; tests shorten it).
 	DriftCheckEvery time.Duration
@@ -118,7 +122,8 @@ func (a *App) Close() error {
 	if a.Stream != nil {
 		a.Stream.Shutdown()
 	}
-	err := a.DB.Close()
+	err := a.Sessions.Close()
+	err = errors.Join(err, a.DB.Close())
 	if a.closeRedis != nil {
 		err = errors.Join(err, a.closeRedis())
 	}
@@ -194,8 +199,15 @@ func (a *App) Server() (*server.Server, error) {
 		HeartbeatInterval: a.Config.Stream.HeartbeatInterval, ClientBuffer: a.Config.Stream.ClientBuffer}); err != nil {
 		return nil, err
 	}
+	if a.DB.Dialect == dialect.Postgres && a.Config.Auth.SessionCacheTTL > 0 {
+		if a.Sessions, err = sessioncache.Start(sessioncache.Options{DB: a.DB.SQL, Listener: a.DB.Notifications(),
+			TTL: a.Config.Auth.SessionCacheTTL, Log: a.Log}); err != nil {
+			return nil, err
+		}
+	}
 	ids, err := identity.New(identity.Options{
 		Client: a.DB.Ent, SecretKey: a.Config.SecretKey, Auth: a.Config.Auth, Log: a.Log, Mail: a.mailQueue,
+		Sessions:      a.Sessions.Cache(),
 		OnAuthFailure: func(reason string) { a.Metrics.AuthFailures.WithLabelValues(reason).Inc() },
 		Events:        a.Stream.Publisher(),
 		BcryptCost:    a.BcryptCost,
@@ -229,7 +241,7 @@ func (a *App) Server() (*server.Server, error) {
 	return server.New(server.Options{HTTP: a.Config.HTTP, Handler: h, Security: sec, Log: a.Log,
 		Metrics: a.Metrics, Limits: []middleware.Middleware{ipLimits},
 		BodyLimits: uploadBodyLimit(a.Config.Storage.MaxUploadBytes), LLM: a.llmGateway(sec), Stream: a.Stream,
-		MarkServiceKey: sec.MarkServiceKey})
+		MarkServiceKey: sec.MarkServiceKey, SessionBarrier: a.Sessions.Barrier})
 }
 
 // uploadRoute matches the multipart upload operations (task attachments,

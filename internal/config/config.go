@@ -162,6 +162,11 @@ type AuthConfig struct {
 	AccessTokenTTL time.Duration `mapstructure:"access_token_ttl"`
 	// RefreshTokenTTL is the lifetime of refresh tokens (rotated on use).
 	RefreshTokenTTL time.Duration `mapstructure:"refresh_token_ttl"`
+	// SessionCacheTTL is the longest a replica serves a verified session
+	// (user state, memberships, roles) from memory; changes reach every
+	// replica at once regardless, this only bounds an entry's life. 0
+	// queries the database on every request. PostgreSQL only.
+	SessionCacheTTL time.Duration `mapstructure:"session_cache_ttl"`
 	// Issuer is the tokens' "iss" claim, checked on every request.
 	Issuer string `mapstructure:"issuer"`
 	// Audience is the tokens' "aud" claim, checked on every request.
@@ -388,6 +393,7 @@ var defaults = []setting{
 
 	{"auth.registration_enabled", true},
 	{"auth.access_token_ttl", 15 * time.Minute},
+	{"auth.session_cache_ttl", 30 * time.Second},
 	{"auth.refresh_token_ttl", 720 * time.Hour},
 	{"auth.issuer", "worksynapse"},
 	{"auth.audience", "worksynapse-api"},

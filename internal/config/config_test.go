@@ -99,6 +99,7 @@ func TestDefaults(t *testing.T) {
 		Auth: config.AuthConfig{
 			RegistrationEnabled: true,
 			AccessTokenTTL:      15 * time.Minute,
+			SessionCacheTTL:     30 * time.Second,
 			RefreshTokenTTL:     720 * time.Hour,
 			Issuer:              "worksynapse",
 			Audience:            "worksynapse-api",

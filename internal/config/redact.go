@@ -60,6 +60,7 @@ func (c Config) LogValue() slog.Value {
 			slog.Bool("registration_enabled", c.Auth.RegistrationEnabled),
 			slog.Duration("access_token_ttl", c.Auth.AccessTokenTTL),
 			slog.Duration("refresh_token_ttl", c.Auth.RefreshTokenTTL),
+			slog.Duration("session_cache_ttl", c.Auth.SessionCacheTTL),
 			slog.String("issuer", c.Auth.Issuer),
 			slog.String("audience", c.Auth.Audience),
 			slog.Int("bcrypt_cost", c.Auth.BcryptCost),

@@ -298,6 +298,9 @@ func (c *Config) checkAuth(ch *checker) {
 	if a.Lockout.MaxAttempts < 1 {
 		ch.fail("auth.lockout.max_attempts", "must be at least 1, got %d", a.Lockout.MaxAttempts)
 	}
+	if a.SessionCacheTTL < 0 || a.SessionCacheTTL > 5*time.Minute {
+		ch.fail("auth.session_cache_ttl", "must be between 0 (no cache) and 5m, got %s", a.SessionCacheTTL)
+	}
 	if a.AccessTokenTTL > 0 && a.RefreshTokenTTL > 0 && a.RefreshTokenTTL <= a.AccessTokenTTL {
 		ch.fail("auth.refresh_token_ttl", "must be longer than auth.access_token_ttl (%s), got %s",
 			a.AccessTokenTTL, a.RefreshTokenTTL)

@@ -22,6 +22,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	_ "github.com/worksynapse/worksynapse/ent/runtime" // ent hooks and policies
 	"github.com/worksynapse/worksynapse/internal/riverschema"
+	"github.com/worksynapse/worksynapse/internal/sessioncache"
 	"github.com/worksynapse/worksynapse/internal/textguard"
 )
 
@@ -55,8 +56,9 @@ type DB struct {
 	// connection when one is configured, otherwise SQL itself.
 	Session *sql.DB
 	// SessionURL is the URL behind Session (empty on SQLite): the
-	// real-time stream opens its LISTEN connection with it.
+	// shared LISTEN connection (Notifications) uses it.
 	SessionURL string
+	listen     *Notifications
 }
 
 // sqlitePragmas are applied to every SQLite connection: enforce foreign
@@ -120,6 +122,7 @@ func openPostgres(cfg Config) (*DB, error) {
 		direct.SetMaxIdleConns(1)
 		db.Session, db.SessionURL = direct, cfg.DirectURL
 	}
+	db.listen = newNotifications(db.SessionURL)
 	return db, nil
 }
 
@@ -157,6 +160,11 @@ func newClient(drv dialect.Driver) *ent.Client {
 	client := ent.NewClient(ent.Driver(drv))
 	// Client-wide hooks apply to every entity, in transactions too.
 	client.Use(textguard.Hook())
+	if drv.Dialect() == dialect.Postgres {
+		// Every replica's session cache hears of the changes it depends
+		// on, whatever process makes them (the CLI too).
+		sessioncache.Register(client)
+	}
 	return client
 }
 
@@ -165,7 +173,7 @@ func newClient(drv dialect.Driver) *ent.Client {
 // either DB closes the shared pool.
 func (db *DB) WithDriver(wrap func(dialect.Driver) dialect.Driver) *DB {
 	return &DB{SQL: db.SQL, Dialect: db.Dialect, Ent: newClient(wrap(entsql.OpenDB(db.Dialect, db.SQL))),
-		Session: db.Session, SessionURL: db.SessionURL}
+		Session: db.Session, SessionURL: db.SessionURL, listen: db.listen}
 }
 
 // Ping checks that the database answers.
@@ -178,7 +186,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the ent client and the connection pools.
 func (db *DB) Close() error {
-	err := db.Ent.Close()
+	err := errors.Join(db.listen.close(), db.Ent.Close())
 	if db.Session != nil && db.Session != db.SQL {
 		err = errors.Join(err, db.Session.Close())
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/userrole"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/sessioncache"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -29,9 +30,11 @@ const lastSeenGranularity = time.Minute
 
 // Authenticate turns an access token into the request's viewer. The
 // session is checked on every request (a revoked session stops its tokens
-// at once, on every replica), and memberships and roles are loaded once
-// per request, not per row. All of it is one SQL statement (see
-// loadViewerRows); TestAuthenticateIsOneQuery keeps it that way.
+// at once, on every replica): from this replica's session cache when it
+// holds the session (internal/sessioncache keeps it current across
+// replicas), otherwise with one SQL statement that also loads memberships
+// and roles once per request, not per row (see loadViewerRows);
+// TestAuthenticateIsOneQuery keeps it that way.
 func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewer, error) {
 	claims, err := s.signer.Verify(token)
 	if err != nil {
@@ -46,9 +49,32 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewe
 	// Why a system context: this builds the viewer, so none exists yet.
 	sys := viewer.NewSystemContext(ctx, "authenticate")
 	now := s.now()
+	e, ok := s.sessions.Get(sid)
+	if !ok {
+		if e, err = s.loadSession(sys, uid, sid, now); err != nil {
+			return nil, err
+		}
+	}
+	if e.Viewer.UserID != uid {
+		// A token naming another user's session (the signature makes this
+		// impossible unless the secret leaked): the query finds nothing.
+		s.onFailure("revoked_session")
+		return nil, ErrInvalidToken
+	}
+	if s.touch(sys, sid, e.LastSeenAt, now) {
+		s.sessions.Seen(sid, now)
+	}
+	v := *e.Viewer // the cached viewer is shared: the request gets its own copy
+	return &v, nil
+}
+
+// loadSession reads session sid of user uid and the user's viewer, and
+// keeps them in the session cache unless a change raced the read.
+func (s *Service) loadSession(ctx context.Context, uid, sid uuid.UUID, now time.Time) (sessioncache.Entry, error) {
+	gen := s.sessions.Generation()
 	// The user must be active and not deleted (the soft-delete interceptor
 	// of the User query), the session theirs, live and unexpired.
-	rows, err := loadViewerRows(sys, s.client.User.Query().Where(user.ID(uid), user.StatusEQ(user.StatusActive)),
+	rows, err := loadViewerRows(ctx, s.client.User.Query().Where(user.ID(uid), user.StatusEQ(user.StatusActive)),
 		func(q *entsql.Selector) {
 			t := entsql.Table(session.Table)
 			q.Join(t).OnP(entsql.And(
@@ -57,19 +83,21 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewe
 				entsql.IsNull(t.C(session.FieldRevokedAt)),
 				entsql.GT(t.C(session.FieldExpiresAt), now),
 			))
-			q.AppendSelectAs(t.C(session.FieldLastSeenAt), "last_seen_at")
+			q.AppendSelectAs(t.C(session.FieldLastSeenAt), "last_seen_at").
+				AppendSelectAs(t.C(session.FieldExpiresAt), "expires_at")
 		})
 	if err != nil {
-		return nil, fmt.Errorf("identity: load session: %w", err)
+		return sessioncache.Entry{}, fmt.Errorf("identity: load session: %w", err)
 	}
 	if len(rows) == 0 {
 		s.onFailure("revoked_session")
-		return nil, ErrInvalidToken
+		return sessioncache.Entry{}, ErrInvalidToken
 	}
 	v := newViewer(uid, rows)
 	v.SessionID = sid
-	s.touch(sys, sid, rows[0].LastSeenAt, now)
-	return v, nil
+	e := sessioncache.Entry{Viewer: v, ExpiresAt: *rows[0].ExpiresAt, LastSeenAt: rows[0].LastSeenAt}
+	s.sessions.Put(sid, e, gen)
+	return e, nil
 }
 
 // active reports whether u may hold sessions (Authenticate checks the same
@@ -101,6 +129,7 @@ func LoadViewer(ctx context.Context, client *ent.Client, u *ent.User) (*viewer.V
 type viewerRow struct {
 	IsSuperuser    bool       `sql:"is_superuser"`
 	LastSeenAt     *time.Time `sql:"last_seen_at"`
+	ExpiresAt      *time.Time `sql:"expires_at"`
 	OrganizationID uuid.UUID  `sql:"organization_id"`
 	RoleName       string     `sql:"role_name"`
 	Permissions    string     `sql:"permissions"`
@@ -185,11 +214,12 @@ func newViewer(uid uuid.UUID, rows []viewerRow) *viewer.Viewer {
 	return v
 }
 
-// touch records session activity at most once a minute; a failure only
-// costs freshness of "last seen", so it is logged, not returned.
-func (s *Service) touch(ctx context.Context, sid uuid.UUID, lastSeen *time.Time, now time.Time) {
+// touch records session activity at most once a minute and reports
+// whether it wrote; a failure only costs freshness of "last seen", so it
+// is logged, not returned.
+func (s *Service) touch(ctx context.Context, sid uuid.UUID, lastSeen *time.Time, now time.Time) bool {
 	if lastSeen != nil && now.Sub(*lastSeen) < lastSeenGranularity {
-		return
+		return false
 	}
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		return tx.Session.UpdateOneID(sid).SetLastSeenAt(now).Exec(ctx)
@@ -197,4 +227,5 @@ func (s *Service) touch(ctx context.Context, sid uuid.UUID, lastSeen *time.Time,
 	if err != nil {
 		s.log.WarnContext(ctx, "update session last_seen_at", "session_id", sid, "error", err)
 	}
+	return true
 }

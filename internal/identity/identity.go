@@ -17,6 +17,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/mail"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/sessioncache"
 )
 
 // Errors with their API meaning. Login failures all map to the same
@@ -52,6 +53,7 @@ type Service struct {
 	onFailure func(reason string)
 	service   serviceKey // auth.service_api_key
 	events    AccessEvents
+	sessions  *sessioncache.Cache // nil: every request queries
 }
 
 // Options configure a Service.
@@ -72,6 +74,9 @@ type Options struct {
 	// of the change, that their access changed (stream.Publisher); nil
 	// announces nothing (no streams: CLI, tests).
 	Events AccessEvents
+	// Sessions is the replica's session snapshot cache
+	// (sessioncache.Replica.Cache); nil queries on every request.
+	Sessions *sessioncache.Cache
 	// BcryptCost, if set, replaces Auth.BcryptCost. Only test harnesses
 	// set it (to bcrypt.MinCost): configuration validation keeps
 	// auth.bcrypt_cost at 10 or more, and no configuration key reaches
@@ -110,7 +115,7 @@ func New(o Options) (*Service, error) {
 		return nil, errors.Join(errors.New("identity: mfa secret box"), err)
 	}
 	return &Service{client: o.Client, signer: signer, box: box, cfg: o.Auth, mail: o.Mail, log: o.Log, now: o.Clock,
-		onFailure: o.OnAuthFailure, service: newServiceKey(o.Auth.ServiceAPIKey), events: o.Events}, nil
+		onFailure: o.OnAuthFailure, service: newServiceKey(o.Auth.ServiceAPIKey), events: o.Events, sessions: o.Sessions}, nil
 }
 
 // Signer exposes the token signer (tests forge and inspect tokens with it).

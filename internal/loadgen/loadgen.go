@@ -36,6 +36,9 @@ type Options struct {
 	// measuring window (<scenario>-<tasks>.pprof; server and clients share
 	// the process).
 	ProfileDir string
+	// NoSessionCache turns the session cache off (auth.session_cache_ttl
+	// 0), to measure what it buys.
+	NoSessionCache bool
 }
 
 // Ratio is a derived figure with its target (0: informational).
@@ -78,7 +81,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 // runSize seeds a fresh database with n tasks and runs the scenarios.
 func runSize(ctx context.Context, o Options, n int) ([]Result, error) {
-	s, err := startStack(ctx, o.AdminURL)
+	s, err := startStack(ctx, o.AdminURL, o.NoSessionCache)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ type stack struct {
 // API on loopback with the default configuration, except that rate limits
 // are off (one client IP sends every request) and logs are discarded
 // (still formatted, so their cost is measured).
-func startStack(ctx context.Context, adminURL string) (*stack, error) {
+func startStack(ctx context.Context, adminURL string, noSessionCache bool) (*stack, error) {
 	devURL, drop, err := dbmigrate.TempDevDatabase(ctx, adminURL)
 	if err != nil {
 		return nil, err
@@ -49,6 +49,9 @@ func startStack(ctx context.Context, adminURL string) (*stack, error) {
 		return nil, fmt.Errorf("loadgen: config: %w", err)
 	}
 	cfg.RateLimit = config.RateLimitConfig{}
+	if noSessionCache {
+		cfg.Auth.SessionCacheTTL = 0
+	}
 	if cfg.Storage.Dir, err = os.MkdirTemp("", "worksynapse-loadgen-"); err != nil {
 		s.Close()
 		return nil, err

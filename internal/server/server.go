@@ -56,6 +56,11 @@ type Options struct {
 	// (api.Security.MarkServiceKey), so operations that do not accept it
 	// answer 403 rather than 401; nil marks nothing.
 	MarkServiceKey middleware.Middleware
+	// SessionBarrier holds back the answer of a request that changed
+	// sessions, users or roles until every replica's session cache has
+	// dropped what it made stale (sessioncache.Replica.Barrier); nil for
+	// none.
+	SessionBarrier middleware.Middleware
 }
 
 // New wires the middleware chain around the API router and the
@@ -101,6 +106,9 @@ func New(o Options) (*Server, error) {
 		// User-Agent is stored with sessions, logins and audit rows.
 		middleware.StorableText("User-Agent"),
 		except(middleware.Timeout(o.HTTP.RequestTimeout), "/stream", llm.Path))
+	if o.SessionBarrier != nil {
+		chain = append(chain, o.SessionBarrier)
+	}
 	cfg := o.HTTP
 	hs := &http.Server{
 		Addr:              cfg.Addr,

@@ -108,8 +108,8 @@ func (h *Hub) listen(ctx context.Context) error {
 			return fmt.Errorf("stream: redis subscribe: %w", err)
 		}
 		h.closer = append(h.closer, c)
-	case h.opts.DB.Dialect == dialect.Postgres && h.opts.DB.SessionURL != "":
-		c, err := listenPostgres(h.opts.DB.SessionURL, h.opts.DB.SQL, h.wake, h.opts.Log)
+	case h.opts.DB.Dialect == dialect.Postgres && h.opts.DB.Notifications() != nil:
+		c, err := listenPostgres(h.opts.DB.Notifications(), h.opts.DB.SQL, h.wake, h.opts.Log)
 		if err != nil {
 			return fmt.Errorf("stream: listen: %w", err)
 		}

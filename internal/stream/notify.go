@@ -9,8 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lib/pq"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/worksynapse/worksynapse/internal/database"
 )
 
 // The notifiers only wake the hub: a notification carries an event id,
@@ -52,36 +53,32 @@ func poke(wake chan struct{}) {
 	}
 }
 
-// listenPostgres holds a LISTEN connection (lib/pq reconnects it; a
-// reconnect sends a nil notification, which wakes the hub to catch up).
-// It then checks that notifications arrive (checkListen).
-func listenPostgres(url string, db *sql.DB, wake chan struct{}, log *slog.Logger) (func() error, error) {
-	l := pq.NewListener(url, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
-		if err != nil {
-			log.Warn("stream: LISTEN connection", "event", int(ev), "error", err)
+// listenPostgres subscribes to the replica's shared LISTEN connection (a
+// reconnect wakes the hub to catch up), then checks that notifications
+// arrive (checkListen).
+func listenPostgres(n *database.Notifications, db *sql.DB, wake chan struct{}, log *slog.Logger) (func() error, error) {
+	unlisten, err := n.Listen(channelName, func(string, bool) { poke(wake) })
+	if err != nil {
+		return nil, err
+	}
+	probe := fmt.Sprintf("%s_probe_%x", channelName, rand.Uint64())
+	probed, ended := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	unprobe, err := n.Listen(probe, func(_ string, reconnected bool) {
+		if !reconnected {
+			once.Do(func() { close(probed) })
 		}
 	})
-	probe := fmt.Sprintf("%s_probe_%x", channelName, rand.Uint64())
-	for _, ch := range []string{channelName, probe} {
-		if err := l.Listen(ch); err != nil {
-			_ = l.Close()
-			return nil, err
-		}
+	if err != nil {
+		unlisten()
+		return nil, err
 	}
-	probed, ended := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(ended)
-		var once sync.Once
-		for n := range l.Notify {
-			if n != nil && n.Channel == probe {
-				once.Do(func() { close(probed) })
-				continue
-			}
-			poke(wake)
-		}
-	}()
-	go checkListen(db, l, probe, probed, ended, log)
-	return l.Close, nil
+	go checkListen(db, unprobe, probe, probed, ended, log)
+	return func() error {
+		close(ended)
+		unlisten()
+		return nil
+	}, nil
 }
 
 // listenProbeWait is how long checkListen waits for its own notification.
@@ -91,7 +88,8 @@ const listenProbeWait = 5 * time.Second
 // when the LISTEN connection does not hear it: behind a transaction-mode
 // pooler without database.direct_url, LISTEN succeeds and then hears
 // nothing, and the streams silently fall back to the periodic poll.
-func checkListen(db *sql.DB, l *pq.Listener, probe string, probed, ended <-chan struct{}, log *slog.Logger) {
+func checkListen(db *sql.DB, unprobe func(), probe string, probed, ended <-chan struct{}, log *slog.Logger) {
+	defer unprobe()
 	ctx, cancel := context.WithTimeout(context.Background(), listenProbeWait)
 	defer cancel()
 	if _, err := db.ExecContext(ctx, "SELECT pg_notify($1, '')", probe); err != nil {
@@ -100,7 +98,6 @@ func checkListen(db *sql.DB, l *pq.Listener, probe string, probed, ended <-chan 
 	}
 	select {
 	case <-probed:
-		_ = l.Unlisten(probe)
 	case <-ended: // the hub shut down first
 	case <-ctx.Done():
 		log.Warn("stream: the LISTEN connection receives no notifications; streams on this replica " +

@@ -114,6 +114,7 @@ func Start(t testing.TB, db *database.DB, env Env, configure ...func(*app.App)) 
 	// finish by themselves, and the hub's LISTEN connection must not
 	// outlive the test database.
 	t.Cleanup(a.Stream.Shutdown)
+	t.Cleanup(func() { _ = a.Sessions.Close() })
 	outbox, _ := a.Mailer.(*mail.Outbox)
 	s := &Server{URL: hs.URL, App: a, Logs: logs, Outbox: outbox}
 	s.Client = s.ClientWithToken(t, "")

@@ -1,0 +1,130 @@
+package database
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// Notifications is a replica's one LISTEN connection (PostgreSQL), shared
+// by everyone who needs notifications (the real-time stream, the session
+// cache), so the connection budget counts one per replica. lib/pq
+// reconnects it; after a reconnect, every subscriber is told (Handler's
+// reconnected) since notifications sent meanwhile are lost.
+type Notifications struct {
+	url  string
+	log  *slog.Logger
+	once sync.Once
+	err  error
+	l    *pq.Listener
+	done chan struct{}
+
+	mu   sync.Mutex
+	subs map[string]map[*subscription]struct{} // channel → subscribers
+}
+
+// subscription is one Listen: fn receives the channel's notifications in
+// the order PostgreSQL delivers them and must not block; reconnected is
+// true (payload empty) after the connection was lost and re-established.
+type subscription struct {
+	fn func(payload string, reconnected bool)
+}
+
+func newNotifications(url string) *Notifications {
+	return &Notifications{url: url, log: slog.Default(), subs: map[string]map[*subscription]struct{}{}}
+}
+
+// Notifications returns the replica's shared LISTEN connection (nil on
+// SQLite). It connects to SessionURL, PostgreSQL itself when
+// database.direct_url names it: LISTEN does not work through a
+// transaction-mode pooler.
+func (db *DB) Notifications() *Notifications { return db.listen }
+
+// Listen subscribes fn to channel until the returned function is called
+// (see subscription for what fn receives).
+func (n *Notifications) Listen(channel string, fn func(payload string, reconnected bool)) (unlisten func(), err error) {
+	if n == nil {
+		return nil, errors.New("database: notifications need PostgreSQL")
+	}
+	n.once.Do(n.start)
+	if n.err != nil {
+		return nil, n.err
+	}
+	s := &subscription{fn: fn}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.subs[channel]) == 0 {
+		if err := n.l.Listen(channel); err != nil && !errors.Is(err, pq.ErrChannelAlreadyOpen) {
+			return nil, fmt.Errorf("database: listen on %s: %w", channel, err)
+		}
+		n.subs[channel] = map[*subscription]struct{}{}
+	}
+	n.subs[channel][s] = struct{}{}
+	return func() { n.unlisten(channel, s) }, nil
+}
+
+func (n *Notifications) unlisten(channel string, s *subscription) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	subs, ok := n.subs[channel]
+	if !ok {
+		return
+	}
+	delete(subs, s)
+	if len(subs) == 0 {
+		delete(n.subs, channel)
+		if err := n.l.Unlisten(channel); err != nil && !errors.Is(err, pq.ErrChannelNotOpen) {
+			n.log.Warn("database: unlisten", "channel", channel, "error", err)
+		}
+	}
+}
+
+func (n *Notifications) start() {
+	n.l = pq.NewListener(n.url, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
+		if err != nil {
+			n.log.Warn("database: LISTEN connection", "event", int(ev), "error", err)
+		}
+	})
+	n.done = make(chan struct{})
+	go n.dispatch()
+}
+
+// dispatch hands each notification to its channel's subscribers, and a
+// reconnect to every subscriber.
+func (n *Notifications) dispatch() {
+	defer close(n.done)
+	for note := range n.l.Notify {
+		n.mu.Lock()
+		var fns []func(string, bool)
+		for channel, subs := range n.subs {
+			if note != nil && note.Channel != channel {
+				continue
+			}
+			for s := range subs {
+				fns = append(fns, s.fn)
+			}
+		}
+		n.mu.Unlock()
+		for _, fn := range fns {
+			if note == nil {
+				fn("", true)
+			} else {
+				fn(note.Extra, false)
+			}
+		}
+	}
+}
+
+// close ends the connection (DB.Close).
+func (n *Notifications) close() error {
+	if n == nil || n.l == nil {
+		return nil
+	}
+	err := n.l.Close()
+	<-n.done
+	return err
+}
