@@ -2,6 +2,7 @@ package sessioncache
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +16,9 @@ import (
 var announced = registry{pending: map[string]*announcement{}, replicas: map[*Replica]time.Time{}}
 
 type registry struct {
+	// size mirrors len(pending), so that the common case (nothing
+	// pending) costs every cache hit one atomic load, not the lock.
+	size     atomic.Int64
 	mu       sync.Mutex
 	pending  map[string]*announcement
 	replicas map[*Replica]time.Time // the running replicas of this process, by when they began to listen
@@ -51,6 +55,7 @@ func (g *registry) sent(nonce string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.pending[nonce] = &announcement{at: time.Now(), heard: map[*Replica]bool{}}
+	g.size.Store(int64(len(g.pending)))
 }
 
 // sentIn records the database announcement nonce was sent in.
@@ -67,6 +72,7 @@ func (g *registry) forget(nonce string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	delete(g.pending, nonce)
+	g.size.Store(int64(len(g.pending)))
 }
 
 // heard records that r heard nonce, and drops it once every replica has.
@@ -84,6 +90,7 @@ func (g *registry) heard(r *Replica, nonce string) {
 		}
 	}
 	delete(g.pending, nonce)
+	g.size.Store(int64(len(g.pending)))
 }
 
 // unheard reports whether r has yet to hear an announcement of this
@@ -91,6 +98,9 @@ func (g *registry) heard(r *Replica, nonce string) {
 // those that commit later reach r like any other, and those that
 // committed before were never r's to hear.
 func (g *registry) unheard(r *Replica) bool {
+	if g.size.Load() == 0 {
+		return false
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := time.Now()
@@ -98,6 +108,7 @@ func (g *registry) unheard(r *Replica) bool {
 	for nonce, a := range g.pending {
 		if now.Sub(a.at) >= barrierTimeout {
 			delete(g.pending, nonce)
+			g.size.Store(int64(len(g.pending)))
 			continue
 		}
 		if a.concerns(r, joined) {

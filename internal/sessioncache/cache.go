@@ -79,7 +79,7 @@ func newCache(ttl time.Duration, now func() time.Time) *Cache {
 // Get returns the snapshot of session sid, if the cache holds a fresh one
 // and this replica's invalidation channel is live.
 func (c *Cache) Get(sid uuid.UUID) (Entry, bool) {
-	if c == nil {
+	if c == nil || (c.unsettled != nil && c.unsettled()) {
 		return Entry{}, false
 	}
 	now := c.now()
@@ -87,9 +87,6 @@ func (c *Cache) Get(sid uuid.UUID) (Entry, bool) {
 	defer c.mu.Unlock()
 	e, ok := c.entries[sid]
 	if !ok || !c.liveLocked(now) || now.Sub(e.cachedAt) >= c.ttl || !now.Before(e.ExpiresAt) {
-		return Entry{}, false
-	}
-	if c.unsettled != nil && c.unsettled() {
 		return Entry{}, false
 	}
 	return e, true
