@@ -93,6 +93,23 @@ func bareGet(s *stack, f *fixture) op {
 	}
 }
 
+// bareTask is the task read alone, as a prepared statement or, when
+// prepared is false, as the unnamed statement lib/pq sends for ent
+// (parsed and planned on every call): the difference is what planning
+// once would buy.
+func bareTask(s *stack, f *fixture, prepared bool) op {
+	fl := newFloor(s, f)
+	return func(ctx context.Context, _ int) error {
+		if !prepared {
+			return drain(s.DB.SQL.QueryContext(ctx, floorGetSQL, pick(f.TaskIDs)))
+		}
+		if err := fl.prepare(); err != nil {
+			return err
+		}
+		return drain(fl.get.QueryContext(ctx, pick(f.TaskIDs)))
+	}
+}
+
 // bareList is a list page's floor: authenticate, then the next page of
 // 50, each worker walking pagesPerWalk pages deep like the API's pager.
 func bareList(s *stack, f *fixture, conc int) op {

@@ -190,6 +190,14 @@ func ratios(rs []Result, sizes []int) []Ratio {
 				add(fmt.Sprintf("%s: bare SQL req/s / API at %d", f.api, n), bare.RPS/api.RPS, f.target)
 			}
 		}
+		// Informational: the share of the task read alone, and what
+		// preparing the task read buys on the bare path.
+		if api, bare := find(ScenarioGet, n), find(ScenarioGetTaskSQL, n); api != nil && bare != nil && api.RPS > 0 {
+			add(fmt.Sprintf("get task: bare task-only SQL req/s / API at %d", n), bare.RPS/api.RPS, 0)
+		}
+		if prep, unprep := find(ScenarioGetTaskSQL, n), find(ScenarioGetTaskSQLUnprepared, n); prep != nil && unprep != nil && unprep.RPS > 0 {
+			add(fmt.Sprintf("task read: prepared / unprepared req/s at %d", n), prep.RPS/unprep.RPS, 0)
+		}
 		api, bare := find(ScenarioCreate, n), find(ScenarioCreateSQL, n)
 		if api == nil || bare == nil || bare.P50ms == 0 || api.RPS == 0 {
 			continue

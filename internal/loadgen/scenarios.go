@@ -14,6 +14,11 @@ import (
 const (
 	ScenarioGet        = "get task"
 	ScenarioGetSQL     = "get task (bare SQL)"
+	// The task read alone, without the session read (what a request
+	// needs once the session cache holds its session), prepared and as
+	// an unnamed statement planned on every call (what ent sends).
+	ScenarioGetTaskSQL           = "get task (bare SQL, task only)"
+	ScenarioGetTaskSQLUnprepared = "get task (bare SQL, task only, unprepared)"
 	ScenarioList       = "list tasks"
 	ScenarioListSQL    = "list tasks (bare SQL)"
 	ScenarioListStatus = "list tasks status=todo"
@@ -38,6 +43,8 @@ func scenarios(s *stack, f *fixture, c *client, conc int) []scenario {
 			return err
 		}},
 		{ScenarioGetSQL, bareGet(s, f)},
+		{ScenarioGetTaskSQL, bareTask(s, f, true)},
+		{ScenarioGetTaskSQLUnprepared, bareTask(s, f, false)},
 		{ScenarioList, pager(c, tasksPath+"?limit=50", conc)},
 		{ScenarioListSQL, bareList(s, f, conc)},
 		{ScenarioListStatus, pager(c, tasksPath+"?limit=50&status=todo", conc)},
