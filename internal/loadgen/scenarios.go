@@ -12,19 +12,19 @@ import (
 
 // Scenario names, in the order they run.
 const (
-	ScenarioGet        = "get task"
-	ScenarioGetSQL     = "get task (bare SQL)"
+	ScenarioGet    = "get task"
+	ScenarioGetSQL = "get task (bare SQL)"
 	// The task read alone, without the session read (what a request
 	// needs once the session cache holds its session), prepared and as
 	// an unnamed statement planned on every call (what ent sends).
 	ScenarioGetTaskSQL           = "get task (bare SQL, task only)"
 	ScenarioGetTaskSQLUnprepared = "get task (bare SQL, task only, unprepared)"
-	ScenarioList       = "list tasks"
-	ScenarioListSQL    = "list tasks (bare SQL)"
-	ScenarioListStatus = "list tasks status=todo"
-	ScenarioCreate     = "create task"
-	ScenarioCreateSQL  = "create task (bare SQL)"
-	ScenarioLogin      = "login"
+	ScenarioList                 = "list tasks"
+	ScenarioListSQL              = "list tasks (bare SQL)"
+	ScenarioListStatus           = "list tasks status=todo"
+	ScenarioCreate               = "create task"
+	ScenarioCreateSQL            = "create task (bare SQL)"
+	ScenarioLogin                = "login"
 )
 
 // scenario is one named workload.
