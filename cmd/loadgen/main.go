@@ -29,6 +29,7 @@ func main() {
 	flag.DurationVar(&o.Duration, "duration", 10*time.Second, "measuring time per scenario and task count")
 	flag.StringVar(&o.OutDir, "out", "bench/results", "directory of the JSON report (empty: none)")
 	flag.StringVar(&o.Only, "only", "", "run only the scenarios whose name contains this, e.g. 'get task'")
+	flag.BoolVar(&o.Unprepared, "unprepared", false, "send ent's statements unprepared (database.prepared_statements=false) to measure what planning once buys")
 	flag.BoolVar(&o.NoSessionCache, "no-session-cache", false, "turn the session cache off (auth.session_cache_ttl=0) to measure what it buys")
 	flag.StringVar(&o.ProfileDir, "cpuprofile", "", "directory for a CPU profile of each scenario (go tool pprof)")
 	flag.Parse()

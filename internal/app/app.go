@@ -85,12 +85,13 @@ var ErrPendingMigrations = errors.New("the database has pending migrations: run 
 // Open connects to the configured database.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
 	db, err := database.Open(ctx, database.Config{
-		URL:             cfg.Database.URL,
-		DirectURL:       cfg.Database.DirectURL,
-		SQLitePath:      cfg.Database.SQLitePath,
-		MaxOpenConns:    cfg.Database.MaxOpenConns,
-		MaxIdleConns:    cfg.Database.MaxIdleConns,
-		ConnMaxLifetime: cfg.Database.ConnMaxLifetime,
+		URL:                cfg.Database.URL,
+		DirectURL:          cfg.Database.DirectURL,
+		SQLitePath:         cfg.Database.SQLitePath,
+		MaxOpenConns:       cfg.Database.MaxOpenConns,
+		MaxIdleConns:       cfg.Database.MaxIdleConns,
+		ConnMaxLifetime:    cfg.Database.ConnMaxLifetime,
+		PreparedStatements: cfg.Database.PreparedStatements,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app: open database: %w", err)

@@ -124,6 +124,11 @@ type DatabaseConfig struct {
 	MaxIdleConns int `mapstructure:"max_idle_conns"`
 	// ConnMaxLifetime recycles pooled connections after this long.
 	ConnMaxLifetime time.Duration `mapstructure:"conn_max_lifetime"`
+	// PreparedStatements sends reads and writes outside transactions as
+	// prepared statements, planned once per connection (PostgreSQL). Never
+	// through a transaction-mode pooler: off when direct_url is set, and
+	// on only once a LISTEN over url hears a NOTIFY sent through it.
+	PreparedStatements bool `mapstructure:"prepared_statements"`
 }
 
 // LogConfig configures structured logging.
@@ -381,6 +386,7 @@ var defaults = []setting{
 	{"database.max_open_conns", 20},
 	{"database.max_idle_conns", 10},
 	{"database.conn_max_lifetime", 30 * time.Minute},
+	{"database.prepared_statements", true},
 
 	{"log.level", "info"},
 	{"log.format", "json"},

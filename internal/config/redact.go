@@ -43,6 +43,7 @@ func (c Config) LogValue() slog.Value {
 			slog.Int("max_open_conns", c.Database.MaxOpenConns),
 			slog.Int("max_idle_conns", c.Database.MaxIdleConns),
 			slog.Duration("conn_max_lifetime", c.Database.ConnMaxLifetime),
+			slog.Bool("prepared_statements", c.Database.PreparedStatements),
 		),
 		slog.Group("log",
 			slog.String("level", c.Log.Level),

@@ -43,6 +43,10 @@ type Config struct {
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
+	// PreparedStatements sends ent's statements outside transactions as
+	// prepared statements (PostgreSQL; see preparedDriver). Ignored when
+	// DirectURL is set: URL is then a transaction-mode pooler.
+	PreparedStatements bool
 }
 
 // DB is an open database.
@@ -123,6 +127,11 @@ func openPostgres(cfg Config) (*DB, error) {
 		db.Session, db.SessionURL = direct, cfg.DirectURL
 	}
 	db.listen = newNotifications(db.SessionURL)
+	if cfg.PreparedStatements && db.SessionURL == cfg.URL {
+		pd := newPreparedDriver(dialect.Postgres, sqlDB)
+		db.Ent = newClient(pd)
+		go pd.stmts.verify(db.listen)
+	}
 	return db, nil
 }
 

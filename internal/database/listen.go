@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -19,12 +20,16 @@ type Notifications struct {
 	url  string
 	log  *slog.Logger
 	once sync.Once
-	err  error
 	l    *pq.Listener
 	done chan struct{}
 
-	mu   sync.Mutex
-	subs map[string]map[*subscription]struct{} // channel → subscribers
+	// changing serializes LISTEN and UNLISTEN; mu guards subs and is
+	// never held across a call to the server, which would block dispatch
+	// (and lib/pq's reader behind it) while the server's answer waits.
+	changing sync.Mutex
+	mu       sync.Mutex
+	subs     map[string]map[*subscription]struct{} // channel → subscribers
+	closed   bool
 }
 
 // subscription is one Listen: fn receives the channel's notifications in
@@ -50,17 +55,26 @@ func (n *Notifications) Listen(channel string, fn func(payload string, reconnect
 	if n == nil {
 		return nil, errors.New("database: notifications need PostgreSQL")
 	}
-	n.once.Do(n.start)
-	if n.err != nil {
-		return nil, n.err
+	n.changing.Lock()
+	defer n.changing.Unlock()
+	n.mu.Lock()
+	closed, first := n.closed, len(n.subs[channel]) == 0
+	if !closed {
+		n.once.Do(n.start)
+	}
+	n.mu.Unlock()
+	if closed {
+		return nil, errors.New("database: notifications are closed")
+	}
+	if first {
+		if err := n.l.Listen(channel); err != nil && !errors.Is(err, pq.ErrChannelAlreadyOpen) {
+			return nil, fmt.Errorf("database: listen on %s: %w", channel, err)
+		}
 	}
 	s := &subscription{fn: fn}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if len(n.subs[channel]) == 0 {
-		if err := n.l.Listen(channel); err != nil && !errors.Is(err, pq.ErrChannelAlreadyOpen) {
-			return nil, fmt.Errorf("database: listen on %s: %w", channel, err)
-		}
+	if n.subs[channel] == nil {
 		n.subs[channel] = map[*subscription]struct{}{}
 	}
 	n.subs[channel][s] = struct{}{}
@@ -68,16 +82,18 @@ func (n *Notifications) Listen(channel string, fn func(payload string, reconnect
 }
 
 func (n *Notifications) unlisten(channel string, s *subscription) {
+	n.changing.Lock()
+	defer n.changing.Unlock()
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	subs, ok := n.subs[channel]
-	if !ok {
-		return
-	}
+	subs := n.subs[channel]
 	delete(subs, s)
-	if len(subs) == 0 {
+	last := subs != nil && len(subs) == 0
+	if last {
 		delete(n.subs, channel)
-		if err := n.l.Unlisten(channel); err != nil && !errors.Is(err, pq.ErrChannelNotOpen) {
+	}
+	n.mu.Unlock()
+	if last {
+		if err := n.l.Unlisten(channel); err != nil && !errors.Is(err, pq.ErrChannelNotOpen) && !errors.Is(err, net.ErrClosed) {
 			n.log.Warn("database: unlisten", "channel", channel, "error", err)
 		}
 	}
@@ -121,10 +137,17 @@ func (n *Notifications) dispatch() {
 
 // close ends the connection (DB.Close).
 func (n *Notifications) close() error {
-	if n == nil || n.l == nil {
+	if n == nil {
 		return nil
 	}
-	err := n.l.Close()
-	<-n.done
+	n.mu.Lock()
+	n.closed = true
+	l, done := n.l, n.done
+	n.mu.Unlock()
+	if l == nil {
+		return nil
+	}
+	err := l.Close()
+	<-done
 	return err
 }

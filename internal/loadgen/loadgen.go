@@ -39,6 +39,9 @@ type Options struct {
 	// NoSessionCache turns the session cache off (auth.session_cache_ttl
 	// 0), to measure what it buys.
 	NoSessionCache bool
+	// Unprepared turns database.prepared_statements off, to measure what
+	// planning once buys.
+	Unprepared bool
 }
 
 // Ratio is a derived figure with its target (0: informational).
@@ -81,7 +84,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 // runSize seeds a fresh database with n tasks and runs the scenarios.
 func runSize(ctx context.Context, o Options, n int) ([]Result, error) {
-	s, err := startStack(ctx, o.AdminURL, o.NoSessionCache)
+	s, err := startStack(ctx, o.AdminURL, o.NoSessionCache, o.Unprepared)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ type stack struct {
 // API on loopback with the default configuration, except that rate limits
 // are off (one client IP sends every request) and logs are discarded
 // (still formatted, so their cost is measured).
-func startStack(ctx context.Context, adminURL string, noSessionCache bool) (*stack, error) {
+func startStack(ctx context.Context, adminURL string, noSessionCache, unprepared bool) (*stack, error) {
 	devURL, drop, err := dbmigrate.TempDevDatabase(ctx, adminURL)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func startStack(ctx context.Context, adminURL string, noSessionCache bool) (*sta
 	}
 	storageDir := cfg.Storage.Dir
 	s.DB, err = database.Open(ctx, database.Config{URL: devURL, MaxOpenConns: cfg.Database.MaxOpenConns,
-		MaxIdleConns: cfg.Database.MaxIdleConns, ConnMaxLifetime: cfg.Database.ConnMaxLifetime})
+		MaxIdleConns: cfg.Database.MaxIdleConns, ConnMaxLifetime: cfg.Database.ConnMaxLifetime, PreparedStatements: !unprepared})
 	if err != nil {
 		s.Close()
 		return nil, err

@@ -87,7 +87,8 @@ func newPostgres(t testing.TB, seeded bool) *database.DB {
 		t.Fatalf("testdb: %v", err)
 	}
 	t.Cleanup(func() { drops.drop(t, adminURL, name) })
-	return open(t, database.Config{URL: mustDatabaseURL(t, adminURL, name)})
+	// Prepared statements as in production (database.prepared_statements).
+	return open(t, database.Config{URL: mustDatabaseURL(t, adminURL, name), PreparedStatements: true})
 }
 
 // dropper removes the tests' PostgreSQL databases. DROP DATABASE forces a
