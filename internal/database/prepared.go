@@ -14,10 +14,12 @@ import (
 	"github.com/lib/pq"
 )
 
-// maxPrepared bounds the statements kept prepared: ent's statements are
-// few and fixed per operation, but an IN list's length changes the text,
-// and past the bound a statement simply runs unprepared.
-const maxPrepared = 512
+// maxPrepared bounds the statements kept prepared, on each pooled
+// connection of the server too (PgBouncer's max_prepared_statements
+// defaults to the same): ent's statements are few and fixed per
+// operation, but an IN list's length changes the text, and past the bound
+// a statement simply runs unprepared.
+const maxPrepared = 200
 
 // preparedDriver sends the statements ent runs outside transactions as
 // prepared statements, each parsed and planned once per connection

@@ -44,15 +44,24 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Task, error) {
 	if err != nil {
 		return Task{}, err
 	}
+	key, err := projectKeyOf(t)
+	if err != nil {
+		return Task{}, err
+	}
+	return Task{Task: t, Key: Key(key, t.Number)}, nil
+}
+
+// projectKeyOf is the project key joinProjectKey read with t.
+func projectKeyOf(t *ent.Task) (string, error) {
 	k, err := t.Value(projectKeyColumn)
 	if err != nil {
-		return Task{}, fmt.Errorf("tasks: project key of %s: %w", id, err)
+		return "", fmt.Errorf("tasks: project key of %s: %w", t.ID, err)
 	}
 	key, ok := k.(string)
 	if !ok {
-		return Task{}, fmt.Errorf("tasks: project key of %s is %T", id, k)
+		return "", fmt.Errorf("tasks: project key of %s is %T", t.ID, k)
 	}
-	return Task{Task: t, Key: Key(key, t.Number)}, nil
+	return key, nil
 }
 
 // projectKeyColumn is the alias of the project key joinProjectKey selects.
