@@ -109,6 +109,8 @@ func (pr *project) patch(id uuid.UUID, ifMatch string, body any) (int, []byte) {
 	return resp.StatusCode, b
 }
 
+// TestTaskNumbersAreGapFreeUnderConcurrentCreates: 16 creates at once in
+// one project get the numbers 1 to 16 and 16 different positions.
 func TestTaskNumbersAreGapFreeUnderConcurrentCreates(t *testing.T) {
 	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
@@ -146,6 +148,13 @@ func TestTaskNumbersAreGapFreeUnderConcurrentCreates(t *testing.T) {
 			t.Fatalf("created %d tasks, want %d", len(got), n)
 		}
 		sys := testfix.System()
+		// Each lands in its own place in the lane: the position is read
+		// after the project row is locked, as the number is.
+		positions := db.Ent.Task.Query().Where(task.ProjectID(pr.p.ID)).Select(task.FieldPosition).IntsX(sys)
+		slices.Sort(positions)
+		if distinct := slices.Compact(slices.Clone(positions)); len(distinct) != n {
+			t.Errorf("concurrent creates share positions: %v", positions)
+		}
 		if p := db.Ent.Project.GetX(sys, pr.p.ID); p.NextTaskNumber != n+1 {
 			t.Errorf("next_task_number = %d, want %d", p.NextTaskNumber, n+1)
 		}

@@ -104,11 +104,13 @@ func (s *Service) Create(ctx context.Context, projectID uuid.UUID, in CreateInpu
 				return err
 			}
 		}
-		pos, err := nextPosition(ctx, tx, p.ID, in.ColumnID)
+		// The number first: its UPDATE locks the project row, so the
+		// position read after it sees every earlier create's task.
+		n, err := s.allocateNumber(ctx, tx, p.ID)
 		if err != nil {
 			return err
 		}
-		n, err := s.allocateNumber(ctx, tx, p.ID)
+		pos, err := nextPosition(ctx, tx, p.ID, in.ColumnID)
 		if err != nil {
 			return err
 		}
