@@ -50,10 +50,15 @@ func (g *registry) leave(r *Replica) {
 	delete(g.replicas, r)
 }
 
-// sent records an announcement about to be sent.
+// sent records an announcement about to be sent, when this process runs
+// a replica that could hear it (not the CLI, not a seed before the
+// server starts: every Get would scan those until they expire).
 func (g *registry) sent(nonce string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if len(g.replicas) == 0 {
+		return
+	}
 	g.pending[nonce] = &announcement{at: time.Now(), heard: map[*Replica]bool{}}
 	g.size.Store(int64(len(g.pending)))
 }
