@@ -57,27 +57,28 @@ func (n *Notifications) Listen(channel string, fn func(payload string, reconnect
 	}
 	n.changing.Lock()
 	defer n.changing.Unlock()
-	n.mu.Lock()
-	closed, first := n.closed, len(n.subs[channel]) == 0
-	if !closed {
-		n.once.Do(n.start)
-	}
-	n.mu.Unlock()
-	if closed {
-		return nil, errors.New("database: notifications are closed")
-	}
-	if first {
-		if err := n.l.Listen(channel); err != nil && !errors.Is(err, pq.ErrChannelAlreadyOpen) {
-			return nil, fmt.Errorf("database: listen on %s: %w", channel, err)
-		}
-	}
+	// Subscribed before the LISTEN, so nothing heard after it is missed.
 	s := &subscription{fn: fn}
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.subs[channel] == nil {
+	if n.closed {
+		n.mu.Unlock()
+		return nil, errors.New("database: notifications are closed")
+	}
+	n.once.Do(n.start)
+	first := len(n.subs[channel]) == 0
+	if first {
 		n.subs[channel] = map[*subscription]struct{}{}
 	}
 	n.subs[channel][s] = struct{}{}
+	n.mu.Unlock()
+	if first {
+		if err := n.l.Listen(channel); err != nil && !errors.Is(err, pq.ErrChannelAlreadyOpen) {
+			n.mu.Lock()
+			delete(n.subs, channel)
+			n.mu.Unlock()
+			return nil, fmt.Errorf("database: listen on %s: %w", channel, err)
+		}
+	}
 	return func() { n.unlisten(channel, s) }, nil
 }
 
