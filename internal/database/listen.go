@@ -1,9 +1,12 @@
 package database
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"sync"
 	"time"
@@ -80,6 +83,36 @@ func (n *Notifications) Listen(channel string, fn func(payload string, reconnect
 		}
 	}
 	return func() { n.unlisten(channel, s) }, nil
+}
+
+// HearsItself reports whether a notification sent through db reaches this
+// LISTEN connection before ctx ends. It does not when db is a
+// transaction-mode pooler and the LISTEN went through it: LISTEN succeeds
+// there and then hears nothing. err is set only when it could not ask.
+func (n *Notifications) HearsItself(ctx context.Context, db *sql.DB) (bool, error) {
+	probe := fmt.Sprintf("worksynapse_probe_%x", rand.Uint64())
+	heard := make(chan struct{}, 1)
+	unlisten, err := n.Listen(probe, func(_ string, reconnected bool) {
+		if !reconnected {
+			select {
+			case heard <- struct{}{}:
+			default:
+			}
+		}
+	})
+	if err != nil {
+		return false, err
+	}
+	defer unlisten()
+	if _, err := db.ExecContext(ctx, "SELECT pg_notify($1, '')", probe); err != nil {
+		return false, fmt.Errorf("database: notify the probe: %w", err)
+	}
+	select {
+	case <-heard:
+		return true, nil
+	case <-ctx.Done():
+		return false, nil
+	}
 }
 
 func (n *Notifications) unlisten(channel string, s *subscription) {

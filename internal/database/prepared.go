@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -38,31 +36,12 @@ type preparedDriver struct {
 // heard on a LISTEN over the same URL (see statements.verified); a
 // transaction-mode pooler delivers nothing, and preparing stays off.
 func (s *statements) verify(n *Notifications) {
-	probe := fmt.Sprintf("worksynapse_prepare_probe_%x", rand.Uint64())
-	heard := make(chan struct{}, 1)
-	unlisten, err := n.Listen(probe, func(_ string, reconnected bool) {
-		if !reconnected {
-			select {
-			case heard <- struct{}{}:
-			default:
-			}
-		}
-	})
-	if err != nil {
-		return
-	}
-	defer unlisten()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := s.db.ExecContext(ctx, "SELECT pg_notify($1, '')", probe); err != nil {
-		return
-	}
-	select {
-	case <-heard:
+	if heard, err := n.HearsItself(ctx, s.db); err == nil && heard {
 		s.mu.Lock()
 		s.verified = true
 		s.mu.Unlock()
-	case <-ctx.Done():
 	}
 }
 

@@ -3,9 +3,7 @@ package stream
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -61,21 +59,10 @@ func listenPostgres(n *database.Notifications, db *sql.DB, wake chan struct{}, l
 	if err != nil {
 		return nil, err
 	}
-	probe := fmt.Sprintf("%s_probe_%x", channelName, rand.Uint64())
-	probed, ended := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	unprobe, err := n.Listen(probe, func(_ string, reconnected bool) {
-		if !reconnected {
-			once.Do(func() { close(probed) })
-		}
-	})
-	if err != nil {
-		unlisten()
-		return nil, err
-	}
-	go checkListen(db, unprobe, probe, probed, ended, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	go checkListen(ctx, n, db, log)
 	return func() error {
-		close(ended)
+		cancel()
 		unlisten()
 		return nil
 	}, nil
@@ -84,22 +71,19 @@ func listenPostgres(n *database.Notifications, db *sql.DB, wake chan struct{}, l
 // listenProbeWait is how long checkListen waits for its own notification.
 const listenProbeWait = 5 * time.Second
 
-// checkListen notifies the probe channel through the main pool and warns
-// when the LISTEN connection does not hear it: behind a transaction-mode
+// checkListen warns when the LISTEN connection does not hear a
+// notification sent through the main pool: behind a transaction-mode
 // pooler without database.direct_url, LISTEN succeeds and then hears
-// nothing, and the streams silently fall back to the periodic poll.
-func checkListen(db *sql.DB, unprobe func(), probe string, probed, ended <-chan struct{}, log *slog.Logger) {
-	defer unprobe()
-	ctx, cancel := context.WithTimeout(context.Background(), listenProbeWait)
+// nothing, and the streams silently fall back to the periodic poll. ctx
+// ends when the hub shuts down.
+func checkListen(ctx context.Context, n *database.Notifications, db *sql.DB, log *slog.Logger) {
+	probe, cancel := context.WithTimeout(ctx, listenProbeWait)
 	defer cancel()
-	if _, err := db.ExecContext(ctx, "SELECT pg_notify($1, '')", probe); err != nil {
+	heard, err := n.HearsItself(probe, db)
+	switch {
+	case err != nil:
 		log.Warn("stream: could not check LISTEN", "error", err)
-		return
-	}
-	select {
-	case <-probed:
-	case <-ended: // the hub shut down first
-	case <-ctx.Done():
+	case !heard && ctx.Err() == nil:
 		log.Warn("stream: the LISTEN connection receives no notifications; streams on this replica " +
 			"fall back to polling. If database.url points at a transaction-mode pooler (PgBouncer), " +
 			"set database.direct_url to PostgreSQL itself")
